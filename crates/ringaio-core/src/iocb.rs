@@ -1,0 +1,393 @@
+//! `Iocb`: one kiocb-style request, and the checks it must pass before an SQE exists.
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::RawFd;
+use crate::Opcode;
+
+/// The largest byte count one read or write request may ask for: Linux's `MAX_RW_COUNT`
+/// (`INT_MAX` rounded down to a 4 KiB page). The kernel silently truncates larger requests;
+/// ringaio refuses them up front and the futures layer splits them.
+pub const MAX_RW_COUNT: u64 = (i32::MAX as u64) & !0xfff;
+
+/// The most iovecs one vectored request may carry (`IOV_MAX`, `UIO_MAXIOV`).
+pub const IOV_MAX: u64 = 1024;
+
+/// The file a request works on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A plain file descriptor.
+    Fd(RawFd),
+    /// An index into the ring's registered-file table (`IOSQE_FIXED_FILE`).
+    Fixed(u32),
+}
+
+/// A kernel I/O control block, as Linux AIO's `struct iocb`, for io_uring.
+///
+/// The fields are flat and plain, as in AIO; what each opcode reads is listed in
+/// `docs/design.md` and on the constructors. An `Iocb` holds raw pointers and owns nothing:
+/// whoever submits it promises (see [`Context::submit`](crate::Context::submit) and
+/// [`Ring::push`](crate::Ring::push)) that what they point at outlives the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Iocb {
+    /// What to do.
+    pub opcode: Opcode,
+    /// The file (or directory fd for the path-based opcodes).
+    pub fd: Target,
+    /// Buffer, iovec array, path, timespec, or (AsyncCancel) the target's user data.
+    pub addr: u64,
+    /// Byte count, iovec count, or (Fallocate) the length of the range.
+    pub len: u64,
+    /// File offset; must not be negative.
+    pub offset: i64,
+    /// `RWF_*` flags for reads and writes (`preadv2(2)`).
+    pub rw_flags: i32,
+    /// I/O priority (`ioprio_set(2)` encoding).
+    pub ioprio: u16,
+    /// Registered buffer index for ReadFixed / WriteFixed.
+    pub buf_index: u16,
+    /// Second address: the new path (Renameat) or the `struct statx` (Statx).
+    pub addr2: u64,
+    /// Second fd: the new directory (Renameat).
+    pub fd2: RawFd,
+    /// Per-opcode flags: open flags, poll events, statx/unlink/rename/timeout flags,
+    /// fallocate mode.
+    pub flags: u32,
+    /// Per-opcode mode: the create mode (Openat, Mkdirat) or the statx mask.
+    pub mode: u32,
+    /// The caller's 64-bit token, handed back with the completion.
+    pub data: u64,
+}
+
+impl Iocb {
+    fn new(opcode: Opcode, fd: Target) -> Iocb {
+        Iocb {
+            opcode,
+            fd,
+            addr: 0,
+            len: 0,
+            offset: 0,
+            rw_flags: 0,
+            ioprio: 0,
+            buf_index: 0,
+            addr2: 0,
+            fd2: -1,
+            flags: 0,
+            mode: 0,
+            data: 0,
+        }
+    }
+
+    /// A request that does nothing and completes with 0.
+    pub fn noop() -> Iocb {
+        Iocb::new(Opcode::Noop, Target::Fd(-1))
+    }
+
+    /// Read up to `len` bytes at `offset` into `buf`.
+    pub fn pread(fd: Target, buf: *mut u8, len: usize, offset: u64) -> Iocb {
+        Iocb::rw(Opcode::Pread, fd, buf as u64, len as u64, offset)
+    }
+
+    /// Write up to `len` bytes at `offset` from `buf`.
+    pub fn pwrite(fd: Target, buf: *const u8, len: usize, offset: u64) -> Iocb {
+        Iocb::rw(Opcode::Pwrite, fd, buf as u64, len as u64, offset)
+    }
+
+    /// Read at `offset` into the `nr` iovecs at `iov`.
+    pub fn preadv(fd: Target, iov: *const libc::iovec, nr: usize, offset: u64) -> Iocb {
+        Iocb::rw(Opcode::Preadv, fd, iov as u64, nr as u64, offset)
+    }
+
+    /// Write at `offset` from the `nr` iovecs at `iov`.
+    pub fn pwritev(fd: Target, iov: *const libc::iovec, nr: usize, offset: u64) -> Iocb {
+        Iocb::rw(Opcode::Pwritev, fd, iov as u64, nr as u64, offset)
+    }
+
+    /// Read into `buf`, which lies inside registered buffer `index`.
+    pub fn read_fixed(fd: Target, buf: *mut u8, len: usize, offset: u64, index: u16) -> Iocb {
+        let mut iocb = Iocb::rw(Opcode::ReadFixed, fd, buf as u64, len as u64, offset);
+        iocb.buf_index = index;
+        iocb
+    }
+
+    /// Write from `buf`, which lies inside registered buffer `index`.
+    pub fn write_fixed(fd: Target, buf: *const u8, len: usize, offset: u64, index: u16) -> Iocb {
+        let mut iocb = Iocb::rw(Opcode::WriteFixed, fd, buf as u64, len as u64, offset);
+        iocb.buf_index = index;
+        iocb
+    }
+
+    fn rw(opcode: Opcode, fd: Target, addr: u64, len: u64, offset: u64) -> Iocb {
+        let mut iocb = Iocb::new(opcode, fd);
+        iocb.addr = addr;
+        iocb.len = len;
+        // An offset past i64::MAX becomes negative here and is refused by `validate`.
+        iocb.offset = offset as i64;
+        iocb
+    }
+
+    /// Flush the file's data and metadata (`datasync == false`) or just its data.
+    pub fn fsync(fd: Target, datasync: bool) -> Iocb {
+        let op = if datasync { Opcode::Fdsync } else { Opcode::Fsync };
+        Iocb::new(op, fd)
+    }
+
+    /// Wait once for `events` (`POLLIN`, ...) on `fd`; the result is the ready mask.
+    pub fn poll(fd: Target, events: u32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Poll, fd);
+        iocb.flags = events;
+        iocb
+    }
+
+    /// Open `path` relative to `dirfd` (`libc::AT_FDCWD` for the working directory).
+    pub fn openat(dirfd: RawFd, path: &CStr, flags: i32, mode: u32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Openat, Target::Fd(dirfd));
+        iocb.addr = path.as_ptr() as u64;
+        iocb.flags = flags as u32;
+        iocb.mode = mode;
+        iocb
+    }
+
+    /// Close `fd`.
+    pub fn close(fd: Target) -> Iocb {
+        Iocb::new(Opcode::Close, fd)
+    }
+
+    /// `statx(dirfd, path, flags, mask, out)`; with `AT_EMPTY_PATH` and `c""` it stats `dirfd`.
+    pub fn statx(dirfd: RawFd, path: &CStr, flags: i32, mask: u32, out: *mut libc::statx) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Statx, Target::Fd(dirfd));
+        iocb.addr = path.as_ptr() as u64;
+        iocb.addr2 = out as u64;
+        iocb.flags = flags as u32;
+        iocb.mode = mask;
+        iocb
+    }
+
+    /// Allocate (or with `mode`, punch, zero, ...) `len` bytes at `offset`.
+    pub fn fallocate(fd: Target, mode: i32, offset: u64, len: u64) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Fallocate, fd);
+        iocb.flags = mode as u32;
+        iocb.offset = offset as i64;
+        iocb.len = len;
+        iocb
+    }
+
+    /// Remove `path` (a directory with `AT_REMOVEDIR`).
+    pub fn unlinkat(dirfd: RawFd, path: &CStr, flags: i32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Unlinkat, Target::Fd(dirfd));
+        iocb.addr = path.as_ptr() as u64;
+        iocb.flags = flags as u32;
+        iocb
+    }
+
+    /// Rename `old` (relative to `olddir`) to `new` (relative to `newdir`).
+    pub fn renameat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: u32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Renameat, Target::Fd(olddir));
+        iocb.addr = old.as_ptr() as u64;
+        iocb.fd2 = newdir;
+        iocb.addr2 = new.as_ptr() as u64;
+        iocb.flags = flags;
+        iocb
+    }
+
+    /// Create directory `path` with `mode`.
+    pub fn mkdirat(dirfd: RawFd, path: &CStr, mode: u32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Mkdirat, Target::Fd(dirfd));
+        iocb.addr = path.as_ptr() as u64;
+        iocb.mode = mode;
+        iocb
+    }
+
+    /// Fire after the relative time at `ts` (completes with `-ETIME`).
+    pub fn timeout(ts: *const io_uring::types::Timespec) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Timeout, Target::Fd(-1));
+        iocb.addr = ts as u64;
+        iocb
+    }
+
+    /// Cancel the request submitted with user data `target`.
+    pub fn async_cancel(target: u64) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::AsyncCancel, Target::Fd(-1));
+        iocb.addr = target;
+        iocb
+    }
+
+    /// This request with `data` as its token.
+    pub fn with_data(mut self, data: u64) -> Iocb {
+        self.data = data;
+        self
+    }
+
+    /// This request with `RWF_*` flags.
+    pub fn with_rw_flags(mut self, rw_flags: i32) -> Iocb {
+        self.rw_flags = rw_flags;
+        self
+    }
+
+    /// The path pointer as a C string pointer (null when unset).
+    pub fn path(&self) -> *const libc::c_char {
+        self.addr as usize as *const libc::c_char
+    }
+
+    /// Checks what can be checked without the kernel, as `io_submit` does before queueing.
+    ///
+    /// # Errors
+    /// `EINVAL` (`ErrorKind::InvalidInput`) for a negative offset (io_uring would read -1 as
+    /// "the current file position"), a length over [`MAX_RW_COUNT`], more than [`IOV_MAX`]
+    /// iovecs, a sync with a buffer, a null buffer or path where one is needed, or flags an
+    /// opcode does not take.
+    pub fn validate(&self) -> io::Result<()> {
+        let einval = || Err(io::Error::from_raw_os_error(libc::EINVAL));
+        let no_buffer = self.addr == 0 && self.len == 0 && self.addr2 == 0;
+        match self.opcode {
+            Opcode::Pread | Opcode::Pwrite | Opcode::ReadFixed | Opcode::WriteFixed => {
+                if self.offset < 0 || self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0)
+                {
+                    return einval();
+                }
+            }
+            Opcode::Preadv | Opcode::Pwritev => {
+                if self.offset < 0 || self.len > IOV_MAX || (self.addr == 0 && self.len > 0) {
+                    return einval();
+                }
+            }
+            Opcode::Fsync | Opcode::Fdsync => {
+                if !no_buffer || self.offset != 0 || self.rw_flags != 0 {
+                    return einval();
+                }
+            }
+            Opcode::Noop | Opcode::Close => {
+                if !no_buffer {
+                    return einval();
+                }
+            }
+            Opcode::Poll => {
+                if !no_buffer || self.flags & !0xffff != 0 {
+                    return einval();
+                }
+            }
+            Opcode::Openat | Opcode::Unlinkat | Opcode::Mkdirat => {
+                if self.addr == 0 {
+                    return einval();
+                }
+            }
+            Opcode::Statx | Opcode::Renameat => {
+                if self.addr == 0 || self.addr2 == 0 {
+                    return einval();
+                }
+            }
+            Opcode::Fallocate => {
+                if self.offset < 0 || self.len > i64::MAX as u64 {
+                    return einval();
+                }
+            }
+            Opcode::Timeout => {
+                if self.addr == 0 {
+                    return einval();
+                }
+            }
+            Opcode::AsyncCancel => {}
+        }
+        if matches!(self.fd, Target::Fixed(_)) && !self.opcode_takes_fixed_file() {
+            return einval();
+        }
+        Ok(())
+    }
+
+    fn opcode_takes_fixed_file(&self) -> bool {
+        matches!(
+            self.opcode,
+            Opcode::Pread
+                | Opcode::Pwrite
+                | Opcode::Preadv
+                | Opcode::Pwritev
+                | Opcode::ReadFixed
+                | Opcode::WriteFixed
+                | Opcode::Fsync
+                | Opcode::Fdsync
+                | Opcode::Poll
+                | Opcode::Close
+                | Opcode::Fallocate
+        )
+    }
+}
+
+impl Default for Iocb {
+    fn default() -> Iocb {
+        Iocb::noop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr;
+
+    fn einval(iocb: Iocb) {
+        let err = iocb.validate().unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{iocb:?}");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn negative_offset_is_refused() {
+        let mut buf = [0u8; 8];
+        einval(Iocb::pread(Target::Fd(0), buf.as_mut_ptr(), 8, u64::MAX));
+        einval(Iocb::pwrite(Target::Fd(0), buf.as_ptr(), 8, 1 << 63));
+        einval(Iocb::fallocate(Target::Fd(0), 0, u64::MAX, 1));
+    }
+
+    #[test]
+    fn length_limits() {
+        let mut buf = [0u8; 8];
+        let p = buf.as_mut_ptr();
+        assert!(Iocb::pread(Target::Fd(0), p, MAX_RW_COUNT as usize, 0)
+            .validate()
+            .is_ok());
+        einval(Iocb::pread(Target::Fd(0), p, MAX_RW_COUNT as usize + 1, 0));
+        einval(Iocb::pwrite(Target::Fd(0), p, usize::MAX, 0));
+        let iov = libc::iovec {
+            iov_base: p.cast(),
+            iov_len: 8,
+        };
+        assert!(Iocb::preadv(Target::Fd(0), &iov, 1024, 0).validate().is_ok());
+        einval(Iocb::preadv(Target::Fd(0), &iov, 1025, 0));
+    }
+
+    #[test]
+    fn sync_with_a_buffer_is_refused() {
+        let mut iocb = Iocb::fsync(Target::Fd(3), false);
+        assert!(iocb.validate().is_ok());
+        iocb.addr = 0x1000;
+        einval(iocb);
+        let mut iocb = Iocb::fsync(Target::Fd(3), true);
+        iocb.len = 1;
+        einval(iocb);
+    }
+
+    #[test]
+    fn null_buffers_and_paths_are_refused() {
+        einval(Iocb::pread(Target::Fd(0), ptr::null_mut(), 1, 0));
+        einval(Iocb::pwrite(Target::Fd(0), ptr::null(), 1, 0));
+        assert!(Iocb::pread(Target::Fd(0), ptr::null_mut(), 0, 0)
+            .validate()
+            .is_ok());
+        let mut open = Iocb::openat(libc::AT_FDCWD, c"x", 0, 0);
+        open.addr = 0;
+        einval(open);
+        einval(Iocb::timeout(ptr::null()));
+    }
+
+    #[test]
+    fn fixed_files_only_where_the_kernel_takes_them() {
+        einval(Iocb::openat(libc::AT_FDCWD, c"x", 0, 0).with_data(1).fixed_dir());
+        assert!(Iocb::fsync(Target::Fixed(0), false).validate().is_ok());
+    }
+
+    impl Iocb {
+        fn fixed_dir(mut self) -> Iocb {
+            self.fd = Target::Fixed(0);
+            self
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The request opcodes ringaio knows, and their raw numbering.
+
+use std::fmt;
+use std::io;
+
+/// What an [`Iocb`](crate::Iocb) asks the kernel to do.
+///
+/// The names follow Linux AIO (`IOCB_CMD_PREAD`, ...) where AIO had the operation and io_uring
+/// otherwise. [`Opcode::from_raw`] accepts the stable numbering below; anything else is
+/// `EINVAL`, as `io_submit` answers an unknown `aio_lio_opcode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u16)]
+#[non_exhaustive]
+pub enum Opcode {
+    /// `pread(2)` into one buffer (`IORING_OP_READ`).
+    Pread = 0,
+    /// `pwrite(2)` from one buffer (`IORING_OP_WRITE`).
+    Pwrite = 1,
+    /// `fsync(2)` (`IORING_OP_FSYNC`).
+    Fsync = 2,
+    /// `fdatasync(2)` (`IORING_OP_FSYNC` with `IORING_FSYNC_DATASYNC`).
+    Fdsync = 3,
+    /// One-shot `poll(2)` for the events in `Iocb::flags` (`IORING_OP_POLL_ADD`).
+    Poll = 5,
+    /// Nothing at all; completes with 0 (`IORING_OP_NOP`).
+    Noop = 6,
+    /// `preadv2(2)` into an iovec array (`IORING_OP_READV`).
+    Preadv = 7,
+    /// `pwritev2(2)` from an iovec array (`IORING_OP_WRITEV`).
+    Pwritev = 8,
+    /// `pread` into a registered buffer (`IORING_OP_READ_FIXED`).
+    ReadFixed = 16,
+    /// `pwrite` from a registered buffer (`IORING_OP_WRITE_FIXED`).
+    WriteFixed = 17,
+    /// `openat(2)` (`IORING_OP_OPENAT`); the result is the new fd.
+    Openat = 18,
+    /// `close(2)` (`IORING_OP_CLOSE`).
+    Close = 19,
+    /// `statx(2)` (`IORING_OP_STATX`).
+    Statx = 20,
+    /// `fallocate(2)` (`IORING_OP_FALLOCATE`).
+    Fallocate = 21,
+    /// `unlinkat(2)` (`IORING_OP_UNLINKAT`).
+    Unlinkat = 22,
+    /// `renameat2(2)` (`IORING_OP_RENAMEAT`).
+    Renameat = 23,
+    /// `mkdirat(2)` (`IORING_OP_MKDIRAT`).
+    Mkdirat = 24,
+    /// A relative timer (`IORING_OP_TIMEOUT`); completes with `-ETIME` when it fires.
+    Timeout = 25,
+    /// Cancel the request whose user data is `Iocb::addr` (`IORING_OP_ASYNC_CANCEL`).
+    AsyncCancel = 26,
+}
+
+impl Opcode {
+    /// Every opcode, in numbering order.
+    pub const ALL: [Opcode; 19] = [
+        Opcode::Pread,
+        Opcode::Pwrite,
+        Opcode::Fsync,
+        Opcode::Fdsync,
+        Opcode::Poll,
+        Opcode::Noop,
+        Opcode::Preadv,
+        Opcode::Pwritev,
+        Opcode::ReadFixed,
+        Opcode::WriteFixed,
+        Opcode::Openat,
+        Opcode::Close,
+        Opcode::Statx,
+        Opcode::Fallocate,
+        Opcode::Unlinkat,
+        Opcode::Renameat,
+        Opcode::Mkdirat,
+        Opcode::Timeout,
+        Opcode::AsyncCancel,
+    ];
+
+    /// The opcode numbered `raw`.
+    ///
+    /// # Errors
+    /// `EINVAL` (`ErrorKind::InvalidInput`) for a number that names no opcode.
+    pub fn from_raw(raw: u16) -> io::Result<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .find(|op| *op as u16 == raw)
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+    }
+
+    /// The `IORING_OP_*` number the kernel sees for this opcode.
+    pub fn uring_opcode(self) -> u8 {
+        use io_uring::opcode as op;
+        match self {
+            Opcode::Pread => op::Read::CODE,
+            Opcode::Pwrite => op::Write::CODE,
+            Opcode::Fsync | Opcode::Fdsync => op::Fsync::CODE,
+            Opcode::Poll => op::PollAdd::CODE,
+            Opcode::Noop => op::Nop::CODE,
+            Opcode::Preadv => op::Readv::CODE,
+            Opcode::Pwritev => op::Writev::CODE,
+            Opcode::ReadFixed => op::ReadFixed::CODE,
+            Opcode::WriteFixed => op::WriteFixed::CODE,
+            Opcode::Openat => op::OpenAt::CODE,
+            Opcode::Close => op::Close::CODE,
+            Opcode::Statx => op::Statx::CODE,
+            Opcode::Fallocate => op::Fallocate::CODE,
+            Opcode::Unlinkat => op::UnlinkAt::CODE,
+            Opcode::Renameat => op::RenameAt::CODE,
+            Opcode::Mkdirat => op::MkDirAt::CODE,
+            Opcode::Timeout => op::Timeout::CODE,
+            Opcode::AsyncCancel => op::AsyncCancel::CODE,
+        }
+    }
+
+    /// Whether the request transfers bytes to or from a buffer at a file offset.
+    pub fn is_rw(self) -> bool {
+        matches!(
+            self,
+            Opcode::Pread
+                | Opcode::Pwrite
+                | Opcode::Preadv
+                | Opcode::Pwritev
+                | Opcode::ReadFixed
+                | Opcode::WriteFixed
+        )
+    }
+
+    /// Whether the request's result is a new file descriptor that someone must close.
+    pub fn returns_fd(self) -> bool {
+        matches!(self, Opcode::Openat)
+    }
+}
+
+impl fmt::Display for Opcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_numbers_round_trip() {
+        for op in Opcode::ALL {
+            assert_eq!(Opcode::from_raw(op as u16).unwrap(), op);
+        }
+    }
+
+    #[test]
+    fn unknown_raw_opcode_is_einval() {
+        for raw in [4u16, 9, 15, 27, 999, u16::MAX] {
+            let err = Opcode::from_raw(raw).unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+    }
+}

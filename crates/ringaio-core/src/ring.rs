@@ -1,0 +1,498 @@
+//! `Ring`: one io_uring instance with batched submission, completion reaping and the
+//! setup, probe and registration chores around it.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::time::Duration;
+
+use io_uring::squeue::Entry;
+use io_uring::types::{SubmitArgs, Timespec};
+use io_uring::{cqueue, IoUring};
+
+use crate::error::classify_setup_error;
+use crate::{to_sqe, Iocb, Opcode};
+
+/// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
+pub const MAX_ENTRIES: u32 = 32768;
+
+/// One completion queue entry, copied out of the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    /// The user data of the request this completes.
+    pub user_data: u64,
+    /// Bytes transferred, a new fd, a ready mask, 0, or `-errno`.
+    pub result: i32,
+    /// `IORING_CQE_F_*` flags.
+    pub flags: u32,
+}
+
+impl Completion {
+    /// Whether more completions will follow for the same request (`IORING_CQE_F_MORE`).
+    pub fn more(&self) -> bool {
+        cqueue::more(self.flags)
+    }
+}
+
+/// The setup flags the kernel accepted, after [`RingBuilder::build`] dropped the ones it
+/// refused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetupMode {
+    /// A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`).
+    pub sqpoll: bool,
+    /// Only the creating thread submits (`IORING_SETUP_SINGLE_ISSUER`).
+    pub single_issuer: bool,
+    /// Completion work runs only inside `io_uring_enter` (`IORING_SETUP_DEFER_TASKRUN`).
+    pub defer_taskrun: bool,
+    /// Completion work does not interrupt the task (`IORING_SETUP_COOP_TASKRUN`).
+    pub coop_taskrun: bool,
+}
+
+/// Configures a [`Ring`].
+#[derive(Clone, Debug)]
+pub struct RingBuilder {
+    entries: u32,
+    cq_entries: Option<u32>,
+    sqpoll_idle: Option<Duration>,
+    single_issuer: bool,
+}
+
+impl RingBuilder {
+    /// The SQ size (rounded up to a power of two by the kernel). Default 256.
+    pub fn entries(&mut self, entries: u32) -> &mut Self {
+        self.entries = entries;
+        self
+    }
+
+    /// The CQ size. Default: twice the SQ size.
+    pub fn cq_entries(&mut self, entries: u32) -> &mut Self {
+        self.cq_entries = Some(entries);
+        self
+    }
+
+    /// Have a kernel thread poll the SQ, sleeping after `idle` without work.
+    pub fn sqpoll(&mut self, idle: Duration) -> &mut Self {
+        self.sqpoll_idle = Some(idle);
+        self
+    }
+
+    /// Promise that only the creating thread submits, which lets the kernel defer completion
+    /// work to `io_uring_enter` (`SINGLE_ISSUER` + `DEFER_TASKRUN`). A ring built so and then
+    /// used from another thread gets `EEXIST` from every submission.
+    pub fn single_issuer(&mut self, yes: bool) -> &mut Self {
+        self.single_issuer = yes;
+        self
+    }
+
+    /// Sets the ring up, trying the fastest flags first and dropping what the kernel refuses
+    /// (`EINVAL`): `SINGLE_ISSUER | DEFER_TASKRUN`, then `COOP_TASKRUN`, then none.
+    ///
+    /// # Errors
+    /// `InvalidInput` for 0 or more than [`MAX_ENTRIES`] entries. An `io::Error` of kind
+    /// `Unsupported` carrying [`Unavailable`](crate::Unavailable) when io_uring cannot be used
+    /// here at all (ENOSYS, EPERM from seccomp or `kernel.io_uring_disabled`, ENOMEM from the
+    /// memlock limit). Other setup errors as the kernel gave them.
+    pub fn build(&self) -> io::Result<Ring> {
+        if self.entries == 0 || self.entries > MAX_ENTRIES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("ring entries must be 1..={MAX_ENTRIES}, not {}", self.entries),
+            ));
+        }
+        let cq = self
+            .cq_entries
+            .unwrap_or(self.entries.saturating_mul(2))
+            .clamp(self.entries, 2 * MAX_ENTRIES);
+        let mut tiers = Vec::with_capacity(3);
+        if self.single_issuer && self.sqpoll_idle.is_none() {
+            tiers.push(SetupMode {
+                single_issuer: true,
+                defer_taskrun: true,
+                ..SetupMode::default()
+            });
+        }
+        if self.sqpoll_idle.is_none() {
+            tiers.push(SetupMode {
+                coop_taskrun: true,
+                single_issuer: self.single_issuer,
+                ..SetupMode::default()
+            });
+        }
+        tiers.push(SetupMode::default());
+        let mut last = None;
+        for mut mode in tiers {
+            mode.sqpoll = self.sqpoll_idle.is_some();
+            let mut b = IoUring::builder();
+            b.setup_cqsize(cq).setup_clamp();
+            if let Some(idle) = self.sqpoll_idle {
+                b.setup_sqpoll(idle.as_millis().min(u32::MAX as u128) as u32);
+            }
+            if mode.single_issuer {
+                b.setup_single_issuer();
+            }
+            if mode.defer_taskrun {
+                b.setup_defer_taskrun();
+            }
+            if mode.coop_taskrun {
+                b.setup_coop_taskrun().setup_taskrun_flag();
+            }
+            match b.build(self.entries) {
+                Ok(uring) => return Ok(Ring::from_uring(uring, mode)),
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => last = Some(e),
+                Err(e) => return Err(classify_setup_error(e)),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::from_raw_os_error(libc::EINVAL)))
+    }
+}
+
+/// An io_uring instance.
+///
+/// Requests go in with [`push`](Ring::push) (many per [`submit`](Ring::submit): one
+/// `io_uring_enter` for the batch) and come out with [`pop`](Ring::pop). Dropping a `Ring`
+/// closes it; it does not wait for requests in flight: that is the owner's job
+/// ([`Context`](crate::Context) and the reactor both do it).
+pub struct Ring {
+    uring: IoUring,
+    mode: SetupMode,
+    supported: u64,
+    /// CQEs reaped to make room while a submission was refused with EBUSY.
+    backlog: VecDeque<Completion>,
+}
+
+impl fmt::Debug for Ring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ring")
+            .field("fd", &self.uring.as_raw_fd())
+            .field("mode", &self.mode)
+            .field("sq_entries", &self.uring.params().sq_entries())
+            .field("cq_entries", &self.uring.params().cq_entries())
+            .finish()
+    }
+}
+
+fn op_bit(op: Opcode) -> u64 {
+    let index = Opcode::ALL.iter().position(|o| *o == op).unwrap_or(63);
+    1 << index
+}
+
+impl Ring {
+    /// A builder with 256 entries and no special flags.
+    pub fn builder() -> RingBuilder {
+        RingBuilder {
+            entries: 256,
+            cq_entries: None,
+            sqpoll_idle: None,
+            single_issuer: false,
+        }
+    }
+
+    /// A ring with `entries` SQ entries and the default flags.
+    ///
+    /// # Errors
+    /// As [`RingBuilder::build`].
+    pub fn new(entries: u32) -> io::Result<Ring> {
+        Ring::builder().entries(entries).build()
+    }
+
+    fn from_uring(uring: IoUring, mode: SetupMode) -> Ring {
+        let mut probe = io_uring::Probe::new();
+        let probed = uring.submitter().register_probe(&mut probe).is_ok();
+        let mut supported = 0;
+        for op in Opcode::ALL {
+            // Without a probe (kernels before 5.6) only the 5.1 opcodes are known to exist.
+            let yes = if probed {
+                probe.is_supported(op.uring_opcode())
+            } else {
+                matches!(
+                    op,
+                    Opcode::Noop
+                        | Opcode::Preadv
+                        | Opcode::Pwritev
+                        | Opcode::Fsync
+                        | Opcode::Fdsync
+                        | Opcode::ReadFixed
+                        | Opcode::WriteFixed
+                        | Opcode::Poll
+                )
+            };
+            if yes {
+                supported |= op_bit(op);
+            }
+        }
+        Ring {
+            uring,
+            mode,
+            supported,
+            backlog: VecDeque::new(),
+        }
+    }
+
+    /// Whether this kernel implements `op` (from `IORING_REGISTER_PROBE`).
+    pub fn supports(&self, op: Opcode) -> bool {
+        self.supported & op_bit(op) != 0
+    }
+
+    /// From now on report `op` as unsupported, so that callers route it elsewhere (the
+    /// runtime's thread pool). For tests and for working around a kernel bug in one opcode.
+    pub fn forbid(&mut self, op: Opcode) {
+        self.supported &= !op_bit(op);
+    }
+
+    /// The flags the kernel accepted.
+    pub fn mode(&self) -> SetupMode {
+        self.mode
+    }
+
+    /// The ring's file descriptor.
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.uring.as_raw_fd()
+    }
+
+    /// SQ size.
+    pub fn sq_entries(&self) -> usize {
+        self.uring.params().sq_entries() as usize
+    }
+
+    /// CQ size.
+    pub fn cq_entries(&self) -> usize {
+        self.uring.params().cq_entries() as usize
+    }
+
+    /// SQEs pushed and not yet submitted.
+    pub fn sq_pending(&mut self) -> usize {
+        self.uring.submission().len()
+    }
+
+    /// How many completions the kernel had to drop or hold back because the CQ was full.
+    pub fn overflow(&mut self) -> u32 {
+        self.uring.completion().overflow()
+    }
+
+    /// Validates `iocb`, maps it and pushes its SQE.
+    ///
+    /// # Errors
+    /// As [`to_sqe`] and [`Ring::push`].
+    ///
+    /// # Safety
+    /// As [`Ring::push`], for every pointer in `iocb`.
+    pub unsafe fn push_iocb(&mut self, iocb: &Iocb) -> io::Result<()> {
+        let sqe = to_sqe(iocb)?;
+        // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
+        unsafe { self.push(&sqe) }
+    }
+
+    /// Queues `sqe`; when the SQ is full, submits what is queued first to make room.
+    ///
+    /// # Errors
+    /// Whatever the flushing submit returns.
+    ///
+    /// # Safety
+    /// - Every buffer, iovec array, path, timespec or other memory the entry points at stays
+    ///   valid (and unaliased where the kernel writes) until the request's final completion
+    ///   has been popped from this ring.
+    /// - A registered-file or registered-buffer index names a registration that outlives the
+    ///   request.
+    pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
+        loop {
+            // SAFETY: forwarded from the caller.
+            if unsafe { self.uring.submission().push(sqe) }.is_ok() {
+                return Ok(());
+            }
+            self.submit()?;
+        }
+    }
+
+    /// Submits every queued SQE in one `io_uring_enter` and reaps nothing. With
+    /// `DEFER_TASKRUN` this also runs deferred completion work, so completions become visible.
+    ///
+    /// # Errors
+    /// Errors of `io_uring_enter` other than EINTR, EBUSY and EAGAIN, which are retried
+    /// (EBUSY after moving the CQ's entries aside so the kernel can post more).
+    pub fn submit(&mut self) -> io::Result<usize> {
+        self.enter(0, None)
+    }
+
+    /// Submits what is queued and waits until at least `want` completions are in the CQ or
+    /// `timeout` has passed (`None`: no limit). Returns the number submitted. A signal ends
+    /// the wait early; callers re-check what they wait for.
+    ///
+    /// # Errors
+    /// As [`Ring::submit`].
+    pub fn submit_and_wait(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        let want = want.saturating_sub(self.backlog.len() + self.uring.completion().len());
+        self.enter(want, timeout)
+    }
+
+    fn enter(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        loop {
+            let res = match timeout {
+                Some(d) if want > 0 => {
+                    let ts = Timespec::new()
+                        .sec(d.as_secs())
+                        .nsec(d.subsec_nanos());
+                    let args = SubmitArgs::new().timespec(&ts);
+                    self.uring.submitter().submit_with_args(want, &args)
+                }
+                _ if want == 0 && self.mode.defer_taskrun => {
+                    let pending = self.uring.submission().len() as u32;
+                    // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
+                    // deferred completion work.
+                    unsafe {
+                        self.uring.submitter().enter::<libc::sigset_t>(
+                            pending,
+                            0,
+                            io_uring::EnterFlags::GETEVENTS.bits(),
+                            None,
+                        )
+                    }
+                }
+                _ => self.uring.submitter().submit_and_wait(want),
+            };
+            match res {
+                Ok(n) => return Ok(n),
+                Err(e) => match e.raw_os_error() {
+                    Some(libc::ETIME) => return Ok(0),
+                    Some(libc::EINTR) if want > 0 => return Ok(0),
+                    Some(libc::EINTR) => continue,
+                    Some(libc::EBUSY) | Some(libc::EAGAIN) => {
+                        if self.reap_into_backlog() == 0 {
+                            // Nothing to move aside yet: wait for the kernel to post one.
+                            // SAFETY: no argument is passed.
+                            let r = unsafe {
+                                self.uring.submitter().enter::<libc::sigset_t>(
+                                    0,
+                                    1,
+                                    io_uring::EnterFlags::GETEVENTS.bits(),
+                                    None,
+                                )
+                            };
+                            if let Err(e) = r {
+                                if !matches!(e.raw_os_error(), Some(libc::EINTR | libc::EBUSY)) {
+                                    return Err(e);
+                                }
+                            }
+                            self.reap_into_backlog();
+                        }
+                    }
+                    _ => return Err(e),
+                },
+            }
+        }
+    }
+
+    fn reap_into_backlog(&mut self) -> usize {
+        let before = self.backlog.len();
+        for cqe in self.uring.completion() {
+            self.backlog.push_back(Completion {
+                user_data: cqe.user_data(),
+                result: cqe.result(),
+                flags: cqe.flags(),
+            });
+        }
+        self.backlog.len() - before
+    }
+
+    /// The next completion, if one is there.
+    pub fn pop(&mut self) -> Option<Completion> {
+        if let Some(c) = self.backlog.pop_front() {
+            return Some(c);
+        }
+        let cqe = self.uring.completion().next()?;
+        Some(Completion {
+            user_data: cqe.user_data(),
+            result: cqe.result(),
+            flags: cqe.flags(),
+        })
+    }
+
+    /// Hands every available completion to `f`, in order, with one CQ head update.
+    /// Returns how many there were.
+    pub fn drain(&mut self, mut f: impl FnMut(Completion)) -> usize {
+        let mut n = 0;
+        while let Some(c) = self.backlog.pop_front() {
+            f(c);
+            n += 1;
+        }
+        let mut cq = self.uring.completion();
+        cq.sync();
+        for cqe in &mut cq {
+            f(Completion {
+                user_data: cqe.user_data(),
+                result: cqe.result(),
+                flags: cqe.flags(),
+            });
+            n += 1;
+        }
+        n
+    }
+
+    /// Registers `fds` as the fixed-file table (`Target::Fixed(i)` is `fds[i]`; -1 leaves a
+    /// slot empty).
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_FILES` (EBUSY if a table exists, EMFILE, EBADF, ...).
+    pub fn register_files(&mut self, fds: &[RawFd]) -> io::Result<()> {
+        self.uring.submitter().register_files(fds)
+    }
+
+    /// Replaces the fixed-file slots from `offset` on with `fds`.
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_FILES_UPDATE`.
+    pub fn update_files(&mut self, offset: u32, fds: &[RawFd]) -> io::Result<usize> {
+        self.uring.submitter().register_files_update(offset, fds)
+    }
+
+    /// Drops the fixed-file table.
+    ///
+    /// # Errors
+    /// ENXIO when none is registered.
+    pub fn unregister_files(&mut self) -> io::Result<()> {
+        self.uring.submitter().unregister_files()
+    }
+
+    /// Registers `bufs` as fixed buffers (`buf_index` i is `bufs[i]`).
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_BUFFERS` (EBUSY if some are registered, ENOMEM over memlock, ...).
+    ///
+    /// # Safety
+    /// - The memory of every iovec stays valid until [`Ring::unregister_buffers`] or the ring
+    ///   is dropped, and no request in flight uses it past that point.
+    pub unsafe fn register_buffers(&mut self, bufs: &[libc::iovec]) -> io::Result<()> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.uring.submitter().register_buffers(bufs) }
+    }
+
+    /// Drops the fixed buffers.
+    ///
+    /// # Errors
+    /// ENXIO when none are registered.
+    pub fn unregister_buffers(&mut self) -> io::Result<()> {
+        self.uring.submitter().unregister_buffers()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_bits_are_distinct() {
+        let mut all = 0;
+        for op in Opcode::ALL {
+            assert_eq!(all & op_bit(op), 0);
+            all |= op_bit(op);
+        }
+    }
+
+    #[test]
+    fn zero_and_huge_entries_are_refused() {
+        for n in [0, MAX_ENTRIES + 1] {
+            let err = Ring::new(n).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        }
+    }
+}

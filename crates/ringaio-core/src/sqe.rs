@@ -1,0 +1,190 @@
+//! The one mapping from an [`Iocb`] to an io_uring submission queue entry.
+
+use std::io;
+
+use io_uring::opcode as op;
+use io_uring::squeue::Entry;
+use io_uring::types::{self, Fd, Fixed, FsyncFlags, Timespec};
+
+use crate::{Iocb, Opcode, Target};
+
+/// Validates `iocb` and builds its SQE, user data included.
+///
+/// Pure: no syscall, no allocation. What each opcode fills is tabled in `docs/design.md`.
+///
+/// # Errors
+/// Whatever [`Iocb::validate`] refuses.
+pub fn to_sqe(iocb: &Iocb) -> io::Result<Entry> {
+    iocb.validate()?;
+    Ok(build(iocb).user_data(iocb.data))
+}
+
+macro_rules! with_target {
+    ($target:expr, |$fd:ident| $body:expr) => {
+        match $target {
+            Target::Fd(raw) => {
+                let $fd = Fd(raw);
+                $body
+            }
+            Target::Fixed(index) => {
+                let $fd = Fixed(index);
+                $body
+            }
+        }
+    };
+}
+
+fn raw_fd(target: Target) -> Fd {
+    match target {
+        Target::Fd(fd) => Fd(fd),
+        // `validate` refuses fixed files for the path-based opcodes that reach this.
+        Target::Fixed(_) => Fd(-1),
+    }
+}
+
+fn build(iocb: &Iocb) -> Entry {
+    let off = iocb.offset as u64;
+    // `validate` bounds byte counts by MAX_RW_COUNT and iovec counts by IOV_MAX.
+    let len = iocb.len as u32;
+    let ptr = iocb.addr as usize;
+    match iocb.opcode {
+        Opcode::Noop => op::Nop::new().build(),
+        Opcode::Pread => with_target!(iocb.fd, |fd| op::Read::new(fd, ptr as *mut u8, len)
+            .offset(off)
+            .rw_flags(iocb.rw_flags)
+            .ioprio(iocb.ioprio)
+            .build()),
+        Opcode::Pwrite => with_target!(iocb.fd, |fd| op::Write::new(fd, ptr as *const u8, len)
+            .offset(off)
+            .rw_flags(iocb.rw_flags)
+            .ioprio(iocb.ioprio)
+            .build()),
+        Opcode::Preadv => with_target!(iocb.fd, |fd| op::Readv::new(
+            fd,
+            ptr as *const libc::iovec,
+            len
+        )
+        .offset(off)
+        .rw_flags(iocb.rw_flags)
+        .ioprio(iocb.ioprio)
+        .build()),
+        Opcode::Pwritev => with_target!(iocb.fd, |fd| op::Writev::new(
+            fd,
+            ptr as *const libc::iovec,
+            len
+        )
+        .offset(off)
+        .rw_flags(iocb.rw_flags)
+        .ioprio(iocb.ioprio)
+        .build()),
+        Opcode::ReadFixed => with_target!(iocb.fd, |fd| op::ReadFixed::new(
+            fd,
+            ptr as *mut u8,
+            len,
+            iocb.buf_index
+        )
+        .offset(off)
+        .rw_flags(iocb.rw_flags)
+        .ioprio(iocb.ioprio)
+        .build()),
+        Opcode::WriteFixed => with_target!(iocb.fd, |fd| op::WriteFixed::new(
+            fd,
+            ptr as *const u8,
+            len,
+            iocb.buf_index
+        )
+        .offset(off)
+        .rw_flags(iocb.rw_flags)
+        .ioprio(iocb.ioprio)
+        .build()),
+        Opcode::Fsync => with_target!(iocb.fd, |fd| op::Fsync::new(fd).build()),
+        Opcode::Fdsync => with_target!(iocb.fd, |fd| op::Fsync::new(fd)
+            .flags(FsyncFlags::DATASYNC)
+            .build()),
+        Opcode::Poll => with_target!(iocb.fd, |fd| op::PollAdd::new(fd, iocb.flags).build()),
+        Opcode::Close => with_target!(iocb.fd, |fd| op::Close::new(fd).build()),
+        Opcode::Fallocate => with_target!(iocb.fd, |fd| op::Fallocate::new(fd, iocb.len)
+            .offset(off)
+            .mode(iocb.flags as i32)
+            .build()),
+        Opcode::Openat => op::OpenAt::new(raw_fd(iocb.fd), iocb.path())
+            .flags(iocb.flags as i32)
+            .mode(iocb.mode)
+            .build(),
+        Opcode::Statx => op::Statx::new(
+            raw_fd(iocb.fd),
+            iocb.path(),
+            iocb.addr2 as usize as *mut types::statx,
+        )
+        .flags(iocb.flags as i32)
+        .mask(iocb.mode)
+        .build(),
+        Opcode::Unlinkat => op::UnlinkAt::new(raw_fd(iocb.fd), iocb.path())
+            .flags(iocb.flags as i32)
+            .build(),
+        Opcode::Renameat => op::RenameAt::new(
+            raw_fd(iocb.fd),
+            iocb.path(),
+            Fd(iocb.fd2),
+            iocb.addr2 as usize as *const libc::c_char,
+        )
+        .flags(iocb.flags)
+        .build(),
+        Opcode::Mkdirat => op::MkDirAt::new(raw_fd(iocb.fd), iocb.path())
+            .mode(iocb.mode)
+            .build(),
+        Opcode::Timeout => op::Timeout::new(ptr as *const Timespec)
+            .count(iocb.offset as u32)
+            .flags(types::TimeoutFlags::from_bits_truncate(iocb.flags))
+            .build(),
+        Opcode::AsyncCancel => op::AsyncCancel::new(iocb.addr).build(),
+    }
+}
+
+/// The kernel's `struct io_uring_sqe`, field by field, for reading an [`Entry`] back in tests
+/// and diagnostics.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RawSqe {
+    /// `IORING_OP_*`.
+    pub opcode: u8,
+    /// `IOSQE_*` flags.
+    pub flags: u8,
+    /// I/O priority.
+    pub ioprio: u16,
+    /// File descriptor or registered-file index.
+    pub fd: i32,
+    /// Offset (or second address).
+    pub off: u64,
+    /// Buffer, iovec array or path address.
+    pub addr: u64,
+    /// Length or count.
+    pub len: u32,
+    /// The per-opcode flags union (`rw_flags`, `fsync_flags`, ...).
+    pub op_flags: u32,
+    /// The request's user data.
+    pub user_data: u64,
+    /// Registered buffer index (or buffer group).
+    pub buf_index: u16,
+    /// Personality.
+    pub personality: u16,
+    /// `splice_fd_in` / `file_index`.
+    pub file_index: u32,
+    /// The last 16 bytes (addr3 and padding).
+    pub tail: [u64; 2],
+}
+
+const _: () = assert!(std::mem::size_of::<RawSqe>() == 64);
+const _: () = assert!(std::mem::size_of::<Entry>() == 64);
+const _: () = assert!(std::mem::size_of::<io_uring::cqueue::Entry>() == 16);
+const _: () = assert!(std::mem::size_of::<Timespec>() == 16);
+const _: () = assert!(std::mem::size_of::<libc::iovec>() == 16);
+
+impl RawSqe {
+    /// The fields of `entry`.
+    pub fn of(entry: &Entry) -> RawSqe {
+        // SAFETY: `Entry` is `repr(C)` around `io_uring_sqe`, 64 bytes (asserted above) of plain
+        // integers, so every bit pattern is a valid `RawSqe`; the read copies it out.
+        unsafe { std::ptr::read_unaligned((entry as *const Entry).cast::<RawSqe>()) }
+    }
+}
