@@ -1,0 +1,1 @@
+//! ringaio-reactor (in progress).

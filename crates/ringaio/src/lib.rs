@@ -1,0 +1,1 @@
+//! ringaio (in progress).
