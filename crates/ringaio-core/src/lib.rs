@@ -46,6 +46,7 @@
 //! ```
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 mod context;
 mod error;
 mod iocb;
@@ -53,6 +54,7 @@ mod opcode;
 mod ring;
 mod sqe;
 
+pub use blocking::execute;
 pub use context::{Context, Event};
 pub use error::{cqe_result, is_unavailable, unavailable_reason, Unavailable};
 pub use iocb::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
