@@ -1,0 +1,67 @@
+//! Reactor configuration and the choice of backend.
+
+use std::io;
+use std::time::Duration;
+
+use ringaio_core::Opcode;
+
+/// Where requests run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// io_uring, with the blocking pool for opcodes the kernel lacks.
+    Uring,
+    /// Every request on the blocking pool: for machines without io_uring.
+    Fallback,
+}
+
+impl Backend {
+    /// The backend named by `RINGAIO_BACKEND` (`uring` or `fallback`), if it is set.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the valid values when the variable holds anything else.
+    pub fn from_env() -> io::Result<Option<Backend>> {
+        match std::env::var("RINGAIO_BACKEND") {
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Ok(v) if v == "uring" => Ok(Some(Backend::Uring)),
+            Ok(v) if v == "fallback" => Ok(Some(Backend::Fallback)),
+            Ok(v) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("RINGAIO_BACKEND={v:?} is not valid: use \"uring\" or \"fallback\""),
+            )),
+            Err(std::env::VarError::NotUnicode(v)) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("RINGAIO_BACKEND={v:?} is not valid: use \"uring\" or \"fallback\""),
+            )),
+        }
+    }
+}
+
+/// How to build a [`Reactor`](crate::Reactor).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// SQ entries (the CQ is twice that). Default 256.
+    pub entries: u32,
+    /// Kernel SQ polling with this idle time. Default off.
+    pub sqpoll: Option<Duration>,
+    /// The backend asked for; `Uring` still falls back when io_uring is unavailable.
+    pub backend: Backend,
+    /// Most blocking-pool threads. Default 16.
+    pub pool_threads: usize,
+    /// How long shutdown waits for the kernel before leaking what it still holds. Default 5 s.
+    pub shutdown_timeout: Duration,
+    /// Opcodes to run on the pool even if the ring has them (tests, kernel-bug workarounds).
+    pub forbid: Vec<Opcode>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            entries: 256,
+            sqpoll: None,
+            backend: Backend::Uring,
+            pool_threads: 16,
+            shutdown_timeout: Duration::from_secs(5),
+            forbid: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,643 @@
+//! The reactor: submits requests through their slots, drains completions into them, wakes
+//! waiters after every borrow is released, cancels orphans and drains on shutdown.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::os::fd::RawFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use ringaio_core::{is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
+
+use crate::config::{Backend, Config};
+use crate::key::{Key, CANCEL, WAKE};
+use crate::pool::Pool;
+use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots};
+use crate::state::{KERNEL, QUEUED};
+use crate::timers::{timespec_duration, Timers};
+use crate::Notifier;
+
+/// Counters for tests, metrics and the benchmark harness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Live slots (requests not yet reaped by their waiter, or orphans the kernel holds).
+    pub slots: usize,
+    /// Requests the kernel, pool or timer list holds.
+    pub in_flight: usize,
+    /// Requests waiting in user space for CQ room.
+    pub queued: usize,
+    /// Requests handed to the ring so far.
+    pub via_ring: u64,
+    /// Requests handed to the blocking pool so far.
+    pub via_pool: u64,
+    /// The ring's CQ overflow counter (stays 0: in-flight requests are bounded by CQ room).
+    pub cq_overflow: u32,
+}
+
+/// The state behind the reactor's `RefCell`.
+struct Inner {
+    ring: Option<Ring>,
+    slots: Slots,
+    /// Requests admitted beyond CQ room, in order.
+    queue: VecDeque<Key>,
+    /// CQEs the ring still owes us: requests, cancels and the wake read.
+    in_kernel: usize,
+    /// Most requests in the ring at once: half the CQ (cancels may take the other half).
+    budget: usize,
+    pool: Option<Pool>,
+    pool_threads: usize,
+    notifier: Notifier,
+    timers: Timers,
+    /// Results produced in user space (cancels of queued requests and of timers).
+    local_done: Vec<(u64, i32)>,
+    wake_buf: Box<u64>,
+    wake_armed: bool,
+    shut: bool,
+    via_ring: u64,
+    via_pool: u64,
+}
+
+/// Work collected under the borrow and done after it: fds to close, resources to drop,
+/// wakers to wake. Kept between drains so its vectors do not reallocate.
+#[derive(Default)]
+struct Deferred {
+    close: Vec<RawFd>,
+    garbage: Vec<Resources>,
+    wakers: Vec<Waker>,
+    pool_done: Vec<(u64, i32)>,
+    local_done: Vec<(u64, i32)>,
+}
+
+/// Refcounted request slots over an io_uring (or the blocking pool).
+///
+/// One reactor per thread: it is neither `Send` nor `Sync`. Its methods take `&self` and
+/// borrow its state only for their own length, so wakers and drops of user resources always
+/// run with no borrow held.
+pub struct Reactor {
+    inner: RefCell<Inner>,
+    deferred: RefCell<Deferred>,
+    notifier: Notifier,
+    backend: Backend,
+    fallback_reason: Option<String>,
+    shutdown_timeout: Duration,
+    _thread_bound: PhantomData<*const ()>,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("backend", &self.backend)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+fn shut_down_error() -> io::Error {
+    io::Error::other("the ringaio reactor has shut down")
+}
+
+impl Reactor {
+    /// Builds a reactor. With [`Backend::Uring`] and no io_uring on this machine it starts in
+    /// fallback mode and logs one warning saying why and how to enable io_uring.
+    ///
+    /// # Errors
+    /// Ring setup errors other than "unavailable" (say EMFILE), and eventfd errors.
+    pub fn new(config: &Config) -> io::Result<Reactor> {
+        let notifier = Notifier::new()?;
+        let mut fallback_reason = None;
+        let ring = match config.backend {
+            Backend::Fallback => {
+                fallback_reason = Some("the fallback backend was asked for".to_owned());
+                None
+            }
+            Backend::Uring => {
+                let mut builder = Ring::builder();
+                builder.entries(config.entries).single_issuer(true);
+                if let Some(idle) = config.sqpoll {
+                    builder.sqpoll(idle);
+                }
+                match builder.build() {
+                    Ok(mut ring) => {
+                        for op in &config.forbid {
+                            ring.forbid(*op);
+                        }
+                        Some(ring)
+                    }
+                    Err(e) if is_unavailable(&e) => {
+                        tracing::warn!(
+                            "{e}; ringaio runs every operation on its blocking thread pool \
+                             instead (set RINGAIO_BACKEND=fallback to silence this)"
+                        );
+                        fallback_reason = Some(e.to_string());
+                        None
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let backend = if ring.is_some() {
+            Backend::Uring
+        } else {
+            Backend::Fallback
+        };
+        let budget = ring
+            .as_ref()
+            .map_or(0, |r| (r.cq_entries() / 2).saturating_sub(1).max(1));
+        let mut slots = Slots::default();
+        slots.reserve(budget.max(64));
+        Ok(Reactor {
+            inner: RefCell::new(Inner {
+                ring,
+                slots,
+                queue: VecDeque::new(),
+                in_kernel: 0,
+                budget,
+                pool: None,
+                pool_threads: config.pool_threads,
+                notifier: notifier.clone(),
+                timers: Timers::default(),
+                local_done: Vec::new(),
+                wake_buf: Box::new(0),
+                wake_armed: false,
+                shut: false,
+                via_ring: 0,
+                via_pool: 0,
+            }),
+            deferred: RefCell::new(Deferred::default()),
+            notifier,
+            backend,
+            fallback_reason,
+            shutdown_timeout: config.shutdown_timeout,
+            _thread_bound: PhantomData,
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Why the reactor runs in fallback mode, if it does.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        self.fallback_reason.as_deref()
+    }
+
+    /// A handle that wakes this reactor's park from any thread.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    /// Whether `op` runs on the ring (rather than the blocking pool).
+    pub fn runs_on_ring(&self, op: Opcode) -> bool {
+        self.inner
+            .borrow()
+            .ring
+            .as_ref()
+            .is_some_and(|r| r.supports(op))
+    }
+
+    /// Runs `f` on the ring (to register files or buffers); `None` in fallback mode.
+    pub fn with_ring<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> Option<R> {
+        self.inner.borrow_mut().ring.as_mut().map(f)
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> Stats {
+        let mut inner = self.inner.borrow_mut();
+        Stats {
+            slots: inner.slots.len(),
+            in_flight: inner.slots.held_by_kernel().count(),
+            queued: inner.queue.len(),
+            via_ring: inner.via_ring,
+            via_pool: inner.via_pool,
+            cq_overflow: inner.ring.as_mut().map_or(0, |r| r.overflow()),
+        }
+    }
+
+    /// Gives `iocb` a slot and sends it on its way: to the ring's SQ (flushed at the next
+    /// [`park`](Reactor::park)), to a user-space queue while the CQ has no room, or to the
+    /// blocking pool when the ring cannot run it. Its `data` field is replaced by the key.
+    ///
+    /// # Errors
+    /// The iocb's validation error; a shut-down reactor; a failed SQ flush.
+    ///
+    /// # Safety
+    /// - Every buffer, iovec array, path, timespec or statx buffer `iocb` points at stays
+    ///   valid, and unaliased where the kernel writes, until either [`poll`](Reactor::poll)
+    ///   has returned the request's result or [`release`](Reactor::release) has been called
+    ///   for it (handing that memory to the reactor); if neither ever happens, the memory
+    ///   must be leaked.
+    pub unsafe fn submit(&self, iocb: Iocb) -> io::Result<Key> {
+        self.inner.borrow_mut().submit(iocb)
+    }
+
+    /// The request's final result, once it is in; until then registers the task's waker.
+    /// `Ready` ends the request: its key is dead afterwards.
+    pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let mut inner = self.inner.borrow_mut();
+        match inner.slots.poll(key, cx.waker()) {
+            Some(outcome) => Poll::Ready(outcome),
+            // A key already reaped: answer rather than hang.
+            None if inner.slots.get(key).is_none() => Poll::Ready(Outcome {
+                result: -libc::ECANCELED,
+                flags: 0,
+            }),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The next non-final completion of a multishot request, if one is queued.
+    pub fn poll_shot(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let shot = self.inner.borrow_mut().slots.poll_shot(key, cx.waker());
+        match shot {
+            Some(outcome) => Poll::Ready(outcome),
+            None => Poll::Pending,
+        }
+    }
+
+    /// The waiting side lets go of `key` before taking its result. If the kernel is done,
+    /// nothing more happens (the caller drops its resources itself). Otherwise `keep` is
+    /// called and what it returns is held until the final completion, and the request is
+    /// cancelled; if that result is an fd (openat), the reactor closes it.
+    pub fn release(&self, key: Key, keep: impl FnOnce() -> Resources) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.slots.is_leaked(key) {
+            drop(inner);
+            // Shutdown gave up on the kernel: the memory may still be written. Leak it.
+            std::mem::forget(keep());
+            return;
+        }
+        if let Release::Kept { cancel: true } = inner.slots.release(key, keep) {
+            inner.send_cancel(key);
+        }
+    }
+
+    /// Asks for `key` to be cancelled; its result (`-ECANCELED`, or the real one if it won
+    /// the race) still arrives through [`poll`](Reactor::poll).
+    pub fn cancel(&self, key: Key) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.slots.mark_cancelling(key) {
+            inner.send_cancel(key);
+        }
+    }
+
+    /// Reaps every available completion (ring, pool, timers) into its slot, admits queued
+    /// requests into the room that freed, then — with no borrow held — closes orphaned fds,
+    /// drops orphaned resources and wakes waiters, each wake guarded against panics.
+    /// Returns how many completions were reaped.
+    pub fn drain(&self) -> usize {
+        let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
+        let n = self.inner.borrow_mut().collect(&mut out);
+        for fd in out.close.drain(..) {
+            // SAFETY: the fd came from an openat whose result nobody received: we own it.
+            unsafe { libc::close(fd) };
+        }
+        out.garbage.clear();
+        for waker in out.wakers.drain(..) {
+            if catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
+                tracing::error!("a waker panicked; the reactor carries on");
+            }
+        }
+        *self.deferred.borrow_mut() = out;
+        n
+    }
+
+    /// Submits what is pending and waits, in a single `io_uring_enter`, for at least one
+    /// completion, a [`notify`](Notifier::notify), or `timeout` (`Some(ZERO)`: do not wait);
+    /// then [`drain`](Reactor::drain)s. Returns how many completions were reaped.
+    ///
+    /// # Errors
+    /// `io_uring_enter` errors other than interruptions and timeouts.
+    pub fn park(&self, timeout: Option<Duration>) -> io::Result<usize> {
+        self.inner
+            .borrow_mut()
+            .wait(timeout, &self.notifier)?;
+        Ok(self.drain())
+    }
+
+    /// Shuts down: cancels everything in flight and drains until every request's final
+    /// completion has arrived, at most for the configured bound; whatever the kernel still
+    /// holds then is leaked on purpose (with a warning), never freed. Later submissions fail.
+    /// Idempotent; also run by `Drop`.
+    pub fn shutdown(&self) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            if inner.shut {
+                return;
+            }
+            inner.shut = true;
+            inner.cancel_everything();
+        }
+        let deadline = Instant::now() + self.shutdown_timeout;
+        loop {
+            self.drain();
+            let mut inner = self.inner.borrow_mut();
+            let held = inner.slots.held_by_kernel().count();
+            if held == 0 && !inner.wake_armed {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let leaked = inner.slots.leak_all_held();
+                if inner.wake_armed {
+                    let buf = std::mem::replace(&mut inner.wake_buf, Box::new(0));
+                    std::mem::forget(buf);
+                }
+                tracing::warn!(
+                    leaked,
+                    "ringaio reactor shutdown: the kernel still holds requests after {:?}; \
+                     their memory is leaked, not freed",
+                    self.shutdown_timeout
+                );
+                break;
+            }
+            if let Err(e) = inner.wait(Some(deadline - now), &self.notifier) {
+                tracing::error!(error = %e, "ringaio reactor shutdown: wait failed");
+                drop(inner);
+                self.inner.borrow_mut().slots.leak_all_held();
+                break;
+            }
+        }
+        let mut inner = self.inner.borrow_mut();
+        inner.timers.clear();
+        if let Some(pool) = inner.pool.as_mut() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !pool.shutdown(left.max(Duration::from_millis(100))) {
+                tracing::warn!("ringaio blocking pool: threads still busy at shutdown, detached");
+            }
+        }
+        inner.ring = None;
+    }
+}
+
+impl Drop for Reactor {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Inner {
+    fn route(&self, iocb: &Iocb) -> Route {
+        match &self.ring {
+            Some(ring) if ring.supports(iocb.opcode) => Route::Ring,
+            _ if iocb.opcode == Opcode::Timeout => Route::Timer,
+            _ => Route::Pool,
+        }
+    }
+
+    fn submit(&mut self, iocb: Iocb) -> io::Result<Key> {
+        if self.shut {
+            return Err(shut_down_error());
+        }
+        iocb.validate()?;
+        if iocb.opcode == Opcode::AsyncCancel {
+            // Cancellation goes through `Reactor::cancel`, which knows the request's route.
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        match self.route(&iocb) {
+            Route::Ring if self.in_kernel < self.budget && self.queue.is_empty() => {
+                let key = self.slots.insert(iocb, KERNEL, Route::Ring);
+                if let Err(e) = self.push(key, &iocb) {
+                    self.slots.remove(key);
+                    return Err(e);
+                }
+                Ok(key)
+            }
+            Route::Ring => {
+                let key = self.slots.insert(iocb, QUEUED, Route::Ring);
+                self.queue.push_back(key);
+                Ok(key)
+            }
+            Route::Pool => {
+                if matches!(iocb.fd, Target::Fixed(_)) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "registered files need io_uring; this request would run on the pool",
+                    ));
+                }
+                let key = self.slots.insert(iocb, KERNEL, Route::Pool);
+                let (threads, notifier) = (self.pool_threads, &self.notifier);
+                let pool = self
+                    .pool
+                    .get_or_insert_with(|| Pool::new(threads, notifier.clone()));
+                // SAFETY: `Reactor::submit`'s caller keeps the memory valid until the slot's
+                // final result is taken or released to the reactor.
+                unsafe { pool.submit(key.user_data(), iocb) };
+                self.via_pool += 1;
+                Ok(key)
+            }
+            Route::Timer => {
+                // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
+                let after = unsafe { timespec_duration(iocb.addr) };
+                let key = self.slots.insert(iocb, KERNEL, Route::Timer);
+                self.timers.insert(Instant::now() + after, key);
+                Ok(key)
+            }
+        }
+    }
+
+    /// Pushes `key`'s SQE to the ring.
+    fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
+        let sqe = to_sqe(&iocb.with_data(key.user_data()))?;
+        let ring = self.ring.as_mut().ok_or_else(shut_down_error)?;
+        // SAFETY: the slot keeps the request alive until its final CQE, and the memory it
+        // points at is kept by the waiter or by the slot (`Reactor::submit`'s contract).
+        unsafe { ring.push(&sqe) }?;
+        self.in_kernel += 1;
+        self.via_ring += 1;
+        Ok(())
+    }
+
+    fn send_cancel(&mut self, key: Key) {
+        let Some(slot) = self.slots.get(key) else {
+            return;
+        };
+        let route = slot.route;
+        if slot.state & QUEUED != 0 {
+            self.local_done.push((key.user_data(), -libc::ECANCELED));
+            return;
+        }
+        match route {
+            Route::Ring => {
+                let cancel = Iocb::async_cancel(key.user_data()).with_data(CANCEL | key.user_data());
+                let pushed = match (to_sqe(&cancel), self.ring.as_mut()) {
+                    // SAFETY: a cancel request points at no memory.
+                    (Ok(sqe), Some(ring)) => unsafe { ring.push(&sqe) },
+                    (Err(e), _) => Err(e),
+                    (_, None) => Err(shut_down_error()),
+                };
+                match pushed {
+                    Ok(()) => self.in_kernel += 1,
+                    Err(e) => tracing::warn!(error = %e, "could not queue a cancel"),
+                }
+            }
+            Route::Pool => {
+                if let Some(pool) = &self.pool {
+                    pool.cancel(key.user_data());
+                }
+            }
+            Route::Timer => self.local_done.push((key.user_data(), -libc::ECANCELED)),
+        }
+    }
+
+    fn cancel_everything(&mut self) {
+        let held: Vec<Key> = self
+            .slots
+            .held_by_kernel()
+            .map(|(k, _)| k)
+            .chain(self.queue.iter().copied())
+            .collect();
+        for key in held {
+            if self.slots.mark_cancelling(key) {
+                self.send_cancel(key);
+            }
+        }
+        self.queue.clear();
+        if self.wake_armed {
+            let cancel = Iocb::async_cancel(WAKE).with_data(CANCEL | 1);
+            if let (Ok(sqe), Some(ring)) = (to_sqe(&cancel), self.ring.as_mut()) {
+                // SAFETY: a cancel request points at no memory.
+                if unsafe { ring.push(&sqe) }.is_ok() {
+                    self.in_kernel += 1;
+                }
+            }
+        }
+    }
+
+    /// One wait: arm the wake read, then one enter (or a poll of the eventfd in fallback).
+    fn wait(&mut self, timeout: Option<Duration>, notifier: &Notifier) -> io::Result<()> {
+        let now = Instant::now();
+        let timeout = match (timeout, self.timers.next_in(now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let has_local = !self.local_done.is_empty();
+        let Some(ring) = self.ring.as_mut() else {
+            let wait = if has_local { Some(Duration::ZERO) } else { timeout };
+            notifier.wait(wait);
+            return Ok(());
+        };
+        if !self.wake_armed && !self.shut {
+            let read = Iocb::pread(
+                Target::Fd(notifier.as_raw_fd()),
+                (&mut *self.wake_buf as *mut u64).cast(),
+                8,
+                0,
+            )
+            .with_data(WAKE);
+            let sqe = to_sqe(&read)?;
+            // SAFETY: `wake_buf` is boxed, owned by the reactor, and freed only after this
+            // read's final CQE (or leaked by shutdown).
+            unsafe { ring.push(&sqe) }?;
+            self.in_kernel += 1;
+            self.wake_armed = true;
+        }
+        match timeout {
+            Some(d) if d.is_zero() || has_local => {
+                ring.submit()?;
+            }
+            t => {
+                ring.submit_and_wait(1, t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reaps completions into slots and collects the follow-up work into `out`.
+    fn collect(&mut self, out: &mut Deferred) -> usize {
+        let mut n = 0;
+        if let Some(ring) = self.ring.as_mut() {
+            let slots = &mut self.slots;
+            let in_kernel = &mut self.in_kernel;
+            let wake_armed = &mut self.wake_armed;
+            n += ring.drain(|c: Completion| {
+                let outcome = Outcome {
+                    result: c.result,
+                    flags: c.flags,
+                };
+                let Some(key) = Key::from_user_data(c.user_data) else {
+                    *in_kernel -= 1;
+                    if c.user_data == WAKE {
+                        *wake_armed = false;
+                    }
+                    return;
+                };
+                let finished = if c.more() {
+                    slots.more(key, outcome)
+                } else {
+                    *in_kernel -= 1;
+                    slots.finish(key, outcome)
+                };
+                defer(finished, out);
+            });
+        }
+        if let Some(pool) = &self.pool {
+            pool.take_done(&mut out.pool_done);
+        }
+        std::mem::swap(&mut self.local_done, &mut out.local_done);
+        let (mut pool_done, mut local_done) =
+            (std::mem::take(&mut out.pool_done), std::mem::take(&mut out.local_done));
+        for (user_data, result) in pool_done.drain(..).chain(local_done.drain(..)) {
+            if let Some(key) = Key::from_user_data(user_data) {
+                let finished = self.slots.finish(key, Outcome { result, flags: 0 });
+                defer(finished, out);
+                n += 1;
+            }
+        }
+        (out.pool_done, out.local_done) = (pool_done, local_done);
+        if !self.timers.is_empty() {
+            let slots = &mut self.slots;
+            self.timers.expired(Instant::now(), |key| {
+                let finished = slots.finish(
+                    key,
+                    Outcome {
+                        result: -libc::ETIME,
+                        flags: 0,
+                    },
+                );
+                n += 1;
+                defer(finished, out);
+            });
+        }
+        self.admit();
+        n
+    }
+
+    /// Moves queued requests into the ring while there is CQ room.
+    fn admit(&mut self) {
+        while self.in_kernel < self.budget {
+            let Some(key) = self.queue.pop_front() else {
+                return;
+            };
+            let Some(slot) = self.slots.get(key) else {
+                continue;
+            };
+            if slot.state & QUEUED == 0 {
+                continue;
+            }
+            let iocb = slot.iocb;
+            self.slots.mark_submitted(key);
+            if let Err(e) = self.push(key, &iocb) {
+                tracing::warn!(error = %e, "queued request could not be submitted");
+                self.local_done
+                    .push((key.user_data(), -e.raw_os_error().unwrap_or(libc::EIO)));
+            }
+        }
+    }
+}
+
+fn defer(finished: Finished, out: &mut Deferred) {
+    match finished {
+        Finished::Wake(Some(waker)) => out.wakers.push(waker),
+        Finished::Wake(None) => {}
+        Finished::Orphan { close, garbage } => {
+            out.close.extend(close);
+            out.garbage.extend(garbage);
+        }
+        Finished::Stale => tracing::trace!("completion for a finished request ignored"),
+    }
+}

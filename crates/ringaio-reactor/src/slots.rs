@@ -1,0 +1,419 @@
+//! The request slots and every state change they go through. No syscalls here: this is the
+//! part that decides when memory may be freed, so it is plain data, tested on its own.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::os::fd::RawFd;
+use std::task::Waker;
+
+use ringaio_core::Iocb;
+use slab::Slab;
+
+use crate::key::{Key, GENERATION_MASK};
+use crate::state::{is_free, CANCELLING, COMPLETE, KERNEL, LEAKED, QUEUED, WAITER};
+
+/// Whatever a request's memory lives in (buffers, iovecs, paths), handed to the reactor when
+/// its waiting side lets go before the kernel is done.
+pub type Resources = Box<dyn Any>;
+
+/// One CQE's worth of result: bytes, fd, mask or `-errno`, and the CQE flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The CQE result.
+    pub result: i32,
+    /// The CQE flags.
+    pub flags: u32,
+}
+
+/// Who runs a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// The io_uring.
+    Ring,
+    /// The blocking pool.
+    Pool,
+    /// The reactor's own timer list (fallback `Timeout`).
+    Timer,
+}
+
+#[derive(Debug)]
+pub(crate) struct Slot {
+    generation: u32,
+    pub(crate) state: u8,
+    pub(crate) route: Route,
+    pub(crate) iocb: Iocb,
+    result: Outcome,
+    shots: VecDeque<Outcome>,
+    waker: Option<Waker>,
+    keep: Option<Resources>,
+}
+
+/// What must happen after a final completion reached its slot.
+#[derive(Debug)]
+pub(crate) enum Finished {
+    /// The waiter is there: wake it (if it registered a waker).
+    Wake(Option<Waker>),
+    /// Nobody waits: the slot is gone; close the fd it produced and drop what it kept,
+    /// outside any borrow.
+    Orphan {
+        close: Option<RawFd>,
+        garbage: Option<Resources>,
+    },
+    /// The key was stale: the completion belongs to no live request.
+    Stale,
+}
+
+/// What the waiting side must do with its resources after letting go.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// The kernel is done (or never started): drop them now.
+    Done,
+    /// The reactor keeps them until the final completion; send a cancel if `cancel`.
+    Kept { cancel: bool },
+    /// Shutdown gave up on this request: leak them.
+    Leak,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    slab: Slab<Slot>,
+    generation: u32,
+}
+
+impl Slots {
+    pub(crate) fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.slab.reserve(n);
+    }
+
+    /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`).
+    pub(crate) fn insert(&mut self, iocb: Iocb, owner: u8, route: Route) -> Key {
+        self.generation = self.generation.wrapping_add(1) & GENERATION_MASK;
+        let generation = self.generation;
+        let entry = self.slab.vacant_entry();
+        let key = Key {
+            index: entry.key() as u32,
+            generation,
+        };
+        entry.insert(Slot {
+            generation,
+            state: WAITER | owner,
+            route,
+            iocb,
+            result: Outcome {
+                result: 0,
+                flags: 0,
+            },
+            shots: VecDeque::new(),
+            waker: None,
+            keep: None,
+        });
+        key
+    }
+
+    pub(crate) fn get(&self, key: Key) -> Option<&Slot> {
+        self.slab
+            .get(key.index as usize)
+            .filter(|s| s.generation == key.generation)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut Slot> {
+        self.slab
+            .get_mut(key.index as usize)
+            .filter(|s| s.generation == key.generation)
+    }
+
+    /// Keys of every slot the kernel (or pool, or timer list) still holds.
+    pub(crate) fn held_by_kernel(&self) -> impl Iterator<Item = (Key, &Slot)> + '_ {
+        self.slab
+            .iter()
+            .filter(|(_, s)| s.state & KERNEL != 0)
+            .map(|(i, s)| {
+                let key = Key {
+                    index: i as u32,
+                    generation: s.generation,
+                };
+                (key, s)
+            })
+    }
+
+    /// Moves a queued request to the kernel's ownership.
+    pub(crate) fn mark_submitted(&mut self, key: Key) {
+        if let Some(slot) = self.get_mut(key) {
+            slot.state = (slot.state & !QUEUED) | KERNEL;
+        }
+    }
+
+    /// Records that a cancel was sent; false if one had been already (or the key is stale).
+    pub(crate) fn mark_cancelling(&mut self, key: Key) -> bool {
+        match self.get_mut(key) {
+            Some(slot) if slot.state & (CANCELLING | COMPLETE) == 0 => {
+                slot.state |= CANCELLING;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A non-final completion (`IORING_CQE_F_MORE`): queue it for the waiter.
+    pub(crate) fn more(&mut self, key: Key, outcome: Outcome) -> Finished {
+        let Some(slot) = self.get_mut(key) else {
+            return Finished::Stale;
+        };
+        if slot.state & WAITER != 0 {
+            slot.shots.push_back(outcome);
+            return Finished::Wake(slot.waker.take());
+        }
+        let close = (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+        Finished::Orphan {
+            close,
+            garbage: None,
+        }
+    }
+
+    /// The final completion of `key` (from the kernel, the pool, a timer or a local cancel).
+    pub(crate) fn finish(&mut self, key: Key, outcome: Outcome) -> Finished {
+        let Some(slot) = self.get_mut(key) else {
+            return Finished::Stale;
+        };
+        slot.state &= !(KERNEL | QUEUED);
+        if slot.state & WAITER != 0 {
+            slot.state |= COMPLETE;
+            slot.result = outcome;
+            return Finished::Wake(slot.waker.take());
+        }
+        let slot = self.slab.remove(key.index as usize);
+        let close = (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+        Finished::Orphan {
+            close,
+            garbage: slot.keep,
+        }
+    }
+
+    /// The waiter asks for the result. `Some` ends the request and frees the slot; `None`
+    /// registers `waker` (no clone if the same waker is already there).
+    pub(crate) fn poll(&mut self, key: Key, waker: &Waker) -> Option<Outcome> {
+        let slot = self.get_mut(key)?;
+        if slot.state & COMPLETE != 0 {
+            let outcome = slot.result;
+            self.slab.remove(key.index as usize);
+            return Some(outcome);
+        }
+        match &slot.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => slot.waker = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// The waiter of a multishot request asks for its next completion.
+    pub(crate) fn poll_shot(&mut self, key: Key, waker: &Waker) -> Option<Outcome> {
+        let slot = self.get_mut(key)?;
+        if let Some(shot) = slot.shots.pop_front() {
+            return Some(shot);
+        }
+        match &slot.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => slot.waker = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// Removes a slot whose request never reached anyone (its submission failed).
+    pub(crate) fn remove(&mut self, key: Key) {
+        if self.get(key).is_some() {
+            self.slab.remove(key.index as usize);
+        }
+    }
+
+    /// Whether shutdown gave up on `key`.
+    pub(crate) fn is_leaked(&self, key: Key) -> bool {
+        self.get(key).is_some_and(|s| s.state & LEAKED != 0)
+    }
+
+    /// The waiting side lets go of `key`. `keep` is called only if the reactor must hold the
+    /// request's resources until the kernel is done.
+    pub(crate) fn release(&mut self, key: Key, keep: impl FnOnce() -> Resources) -> Release {
+        let Some(slot) = self.get_mut(key) else {
+            return Release::Done;
+        };
+        if slot.state & LEAKED != 0 {
+            slot.state &= !WAITER;
+            return Release::Leak;
+        }
+        slot.state &= !WAITER;
+        slot.waker = None;
+        if is_free(slot.state) {
+            // Completed, or still queued in user space (the queue skips stale keys).
+            self.slab.remove(key.index as usize);
+            return Release::Done;
+        }
+        slot.keep = Some(keep());
+        let cancel = slot.state & (CANCELLING | QUEUED) == 0;
+        if cancel {
+            slot.state |= CANCELLING;
+        }
+        Release::Kept { cancel }
+    }
+
+    /// Shutdown gives up on every slot the kernel still holds: what they keep is leaked.
+    /// Returns how many.
+    pub(crate) fn leak_all_held(&mut self) -> usize {
+        let mut n = 0;
+        for (_, slot) in self.slab.iter_mut() {
+            if slot.state & KERNEL != 0 {
+                slot.state |= LEAKED;
+                if let Some(keep) = slot.keep.take() {
+                    std::mem::forget(keep);
+                }
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Flag(std::sync::atomic::AtomicUsize);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<Flag>, Waker) {
+        let flag = Arc::new(Flag(0.into()));
+        (flag.clone(), Waker::from(flag))
+    }
+
+    fn ok(n: i32) -> Outcome {
+        Outcome {
+            result: n,
+            flags: 0,
+        }
+    }
+
+    #[test]
+    fn completes_then_poll_frees() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let (flag, w) = waker();
+        assert_eq!(slots.poll(key, &w), None);
+        match slots.finish(key, ok(5)) {
+            Finished::Wake(Some(w)) => w.wake(),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(slots.poll(key, &w), Some(ok(5)));
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[test]
+    fn orphan_keeps_resources_until_final_completion() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let buf = Arc::new(());
+        let kept = buf.clone();
+        assert_eq!(
+            slots.release(key, || Box::new(kept)),
+            Release::Kept { cancel: true }
+        );
+        assert_eq!(Arc::strong_count(&buf), 2, "still held for the kernel");
+        match slots.finish(key, ok(-libc::ECANCELED)) {
+            Finished::Orphan { garbage, close } => {
+                assert_eq!(close, None);
+                drop(garbage);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Arc::strong_count(&buf), 1);
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[test]
+    fn release_after_completion_is_immediate() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        slots.finish(key, ok(0));
+        assert_eq!(
+            slots.release(key, || unreachable!("kernel is done")),
+            Release::Done
+        );
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[test]
+    fn queued_release_frees_without_cancel() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), QUEUED, Route::Ring);
+        assert_eq!(slots.release(key, || unreachable!()), Release::Done);
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[test]
+    fn stale_keys_touch_nothing() {
+        let mut slots = Slots::default();
+        let old = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        slots.finish(old, ok(0));
+        let (_, w) = waker();
+        slots.poll(old, &w);
+        let new = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        assert_eq!(old.index, new.index, "slot reused");
+        assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
+        assert!(!slots.mark_cancelling(old));
+        assert_eq!(slots.poll(new, &w), None, "new request still pending");
+    }
+
+    #[test]
+    fn only_one_cancel_per_request() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        assert!(slots.mark_cancelling(key));
+        assert!(!slots.mark_cancelling(key));
+        assert_eq!(
+            slots.release(key, || Box::new(())),
+            Release::Kept { cancel: false }
+        );
+    }
+
+    #[test]
+    fn orphaned_open_closes_its_fd() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::openat(libc::AT_FDCWD, c"/", 0, 0), KERNEL, Route::Ring);
+        slots.release(key, || Box::new(()));
+        match slots.finish(key, ok(42)) {
+            Finished::Orphan { close, .. } => assert_eq!(close, Some(42)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn multishot_completions_queue_until_final() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let (_, w) = waker();
+        slots.more(key, ok(1));
+        slots.more(key, ok(2));
+        assert_eq!(slots.poll_shot(key, &w), Some(ok(1)));
+        assert_eq!(slots.poll_shot(key, &w), Some(ok(2)));
+        assert_eq!(slots.poll_shot(key, &w), None);
+        slots.finish(key, ok(0));
+        assert_eq!(slots.poll(key, &w), Some(ok(0)));
+    }
+
+    #[test]
+    fn leaked_slots_tell_late_waiters_to_leak() {
+        let mut slots = Slots::default();
+        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        assert_eq!(slots.leak_all_held(), 1);
+        assert_eq!(slots.release(key, || unreachable!()), Release::Leak);
+    }
+}

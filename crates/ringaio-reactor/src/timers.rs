@@ -1,0 +1,62 @@
+//! User-space timers for `Timeout` requests when the ring cannot run them (fallback mode).
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::{Duration, Instant};
+
+use crate::Key;
+
+#[derive(Debug, Default)]
+pub(crate) struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+}
+
+impl Timers {
+    pub(crate) fn insert(&mut self, deadline: Instant, key: Key) {
+        self.heap
+            .push(Reverse((deadline, key.index, key.generation)));
+    }
+
+    /// Time until the earliest deadline (zero if one has passed).
+    pub(crate) fn next_in(&self, now: Instant) -> Option<Duration> {
+        self.heap
+            .peek()
+            .map(|Reverse((d, _, _))| d.saturating_duration_since(now))
+    }
+
+    /// Pops every timer due by `now`. Entries of requests already cancelled are popped too;
+    /// the slots' generation check makes them no-ops.
+    pub(crate) fn expired(&mut self, now: Instant, mut f: impl FnMut(Key)) {
+        while let Some(Reverse((deadline, index, generation))) = self.heap.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.heap.pop();
+            f(Key { index, generation });
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.heap.clear();
+    }
+}
+
+/// The relative duration in a `Timeout` request's timespec.
+///
+/// # Safety
+/// - `addr` points at a live `io_uring::types::Timespec` (the request's submitter promised so).
+pub(crate) unsafe fn timespec_duration(addr: u64) -> Duration {
+    #[repr(C)]
+    struct KernelTimespec {
+        sec: i64,
+        nsec: i64,
+    }
+    const _: () = assert!(std::mem::size_of::<KernelTimespec>() == 16);
+    // SAFETY: the caller promises a live Timespec, which is `__kernel_timespec` (two i64s).
+    let ts = unsafe { std::ptr::read_unaligned(addr as usize as *const KernelTimespec) };
+    Duration::new(ts.sec.max(0) as u64, ts.nsec.clamp(0, 999_999_999) as u32)
+}
