@@ -125,6 +125,12 @@ pub unsafe fn execute(iocb: &Iocb) -> i32 {
             // SAFETY: the caller keeps `path` a valid C string until we return.
             retry(|| unsafe { libc::mkdirat(fd, path, mode) } as isize)
         }
+        Opcode::Ftruncate => {
+            // `validate` bounds the length by i64::MAX.
+            let len = iocb.len as libc::off_t;
+            // SAFETY: ftruncate takes no pointer.
+            retry(|| unsafe { libc::ftruncate(fd, len) } as isize)
+        }
         Opcode::Timeout | Opcode::AsyncCancel => -libc::EINVAL,
     }
 }

@@ -172,6 +172,13 @@ impl Iocb {
         iocb
     }
 
+    /// Truncate (or extend) the file to `len` bytes.
+    pub fn ftruncate(fd: Target, len: u64) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Ftruncate, fd);
+        iocb.len = len;
+        iocb
+    }
+
     /// Remove `path` (a directory with `AT_REMOVEDIR`).
     pub fn unlinkat(dirfd: RawFd, path: &CStr, flags: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Unlinkat, Target::Fd(dirfd));
@@ -276,6 +283,11 @@ impl Iocb {
                     return einval();
                 }
             }
+            Opcode::Ftruncate => {
+                if self.addr != 0 || self.offset != 0 || self.len > i64::MAX as u64 {
+                    return einval();
+                }
+            }
             Opcode::Fallocate => {
                 if self.offset < 0 || self.len > i64::MAX as u64 {
                     return einval();
@@ -308,6 +320,7 @@ impl Iocb {
                 | Opcode::Poll
                 | Opcode::Close
                 | Opcode::Fallocate
+                | Opcode::Ftruncate
         )
     }
 }

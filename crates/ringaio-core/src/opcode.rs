@@ -50,11 +50,13 @@ pub enum Opcode {
     Timeout = 25,
     /// Cancel the request whose user data is `Iocb::addr` (`IORING_OP_ASYNC_CANCEL`).
     AsyncCancel = 26,
+    /// `ftruncate(2)` to `Iocb::len` bytes (`IORING_OP_FTRUNCATE`, Linux 6.9).
+    Ftruncate = 27,
 }
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 19] = [
+    pub const ALL: [Opcode; 20] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -74,6 +76,7 @@ impl Opcode {
         Opcode::Mkdirat,
         Opcode::Timeout,
         Opcode::AsyncCancel,
+        Opcode::Ftruncate,
     ];
 
     /// The opcode numbered `raw`.
@@ -110,6 +113,7 @@ impl Opcode {
             Opcode::Mkdirat => op::MkDirAt::CODE,
             Opcode::Timeout => op::Timeout::CODE,
             Opcode::AsyncCancel => op::AsyncCancel::CODE,
+            Opcode::Ftruncate => op::Ftruncate::CODE,
         }
     }
 
@@ -151,7 +155,7 @@ mod tests {
 
     #[test]
     fn unknown_raw_opcode_is_einval() {
-        for raw in [4u16, 9, 15, 27, 999, u16::MAX] {
+        for raw in [4u16, 9, 15, 28, 999, u16::MAX] {
             let err = Opcode::from_raw(raw).unwrap_err();
             assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);

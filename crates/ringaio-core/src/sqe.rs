@@ -138,6 +138,9 @@ fn build(iocb: &Iocb) -> Entry {
             .flags(types::TimeoutFlags::from_bits_truncate(iocb.flags))
             .build(),
         Opcode::AsyncCancel => op::AsyncCancel::new(iocb.addr).build(),
+        Opcode::Ftruncate => {
+            with_target!(iocb.fd, |fd| op::Ftruncate::new(fd, iocb.len).build())
+        }
     }
 }
 
