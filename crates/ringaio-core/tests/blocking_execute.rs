@@ -258,6 +258,16 @@ fn path_operations_agree() {
             .keep(r)
             .keep(w)
     });
+    same_as_the_ring("ftruncate of a file", 0, |dir| {
+        let file = dir.file("f", b"0123456789");
+        Case::new(Iocb::ftruncate(Target::Fd(file.as_raw_fd()), 3)).keep(file)
+    });
+    same_as_the_ring("ftruncate of a pipe", fails(libc::EINVAL), |_| {
+        let (r, w) = common::pipe();
+        Case::new(Iocb::ftruncate(Target::Fd(w.as_raw_fd()), 0))
+            .keep(r)
+            .keep(w)
+    });
     same_as_the_ring("unlinkat of a missing file", fails(libc::ENOENT), |dir| {
         let path = dir.cpath("missing");
         Case::new(Iocb::unlinkat(at, &path, 0)).keep(path)

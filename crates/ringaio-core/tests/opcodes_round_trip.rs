@@ -202,6 +202,24 @@ fn fallocate_extends_the_file() {
 }
 
 #[test]
+fn ftruncate_sets_the_size() {
+    let Some(mut ctx) = context_for(Opcode::Ftruncate) else {
+        return;
+    };
+    let dir = Scratch::new("ftruncate");
+    let file = dir.file("f", &[1u8; 100]);
+    let fd = Target::Fd(file.as_raw_fd());
+    let shrink = Iocb::ftruncate(fd, 10).with_data(19);
+    let grow = Iocb::ftruncate(fd, 5000).with_data(20);
+    // SAFETY: ftruncate points at no memory.
+    assert_eq!(unsafe { run(&mut ctx, &shrink) }.res, 0);
+    assert_eq!(fs::read(dir.path("f")).unwrap(), [1u8; 10]);
+    // SAFETY: ftruncate points at no memory.
+    assert_eq!(unsafe { run(&mut ctx, &grow) }.res, 0);
+    assert_eq!(file.metadata().unwrap().len(), 5000);
+}
+
+#[test]
 fn unlinkat_removes_files_and_directories() {
     let Some(mut ctx) = context_for(Opcode::Unlinkat) else {
         return;

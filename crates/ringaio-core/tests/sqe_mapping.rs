@@ -28,6 +28,7 @@ const IORING_OP_WRITE: u8 = 23;
 const IORING_OP_RENAMEAT: u8 = 35;
 const IORING_OP_UNLINKAT: u8 = 36;
 const IORING_OP_MKDIRAT: u8 = 37;
+const IORING_OP_FTRUNCATE: u8 = 55;
 
 /// `IOSQE_FIXED_FILE`.
 const IOSQE_FIXED_FILE: u8 = 1;
@@ -285,6 +286,16 @@ fn cases() -> Vec<(Iocb, RawSqe)> {
                 len: 1,
                 off: 2,
                 op_flags: IORING_TIMEOUT_ABS,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::ftruncate(fd, 1 << 33),
+            RawSqe {
+                opcode: IORING_OP_FTRUNCATE,
+                fd: 5,
+                // The kernel reads the length from `off`.
+                off: 1 << 33,
                 ..RawSqe::default()
             },
         ),
