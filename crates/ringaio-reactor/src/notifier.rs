@@ -49,7 +49,10 @@ impl Notifier {
     pub(crate) fn wait(&self, timeout: Option<Duration>) {
         let ms = match timeout {
             None => -1,
-            Some(d) => d.as_millis().min(i32::MAX as u128) as i32 + i32::from(d.subsec_nanos() % 1_000_000 != 0),
+            Some(d) => {
+                d.as_millis().min(i32::MAX as u128) as i32
+                    + i32::from(d.subsec_nanos() % 1_000_000 != 0)
+            }
         };
         let mut pfd = libc::pollfd {
             fd: self.fd.as_raw_fd(),

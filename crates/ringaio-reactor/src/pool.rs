@@ -240,7 +240,9 @@ fn wait_ready(shared: &Shared, user_data: u64, fd: i32, events: i16) -> Result<i
             return Ok(pfd.revents);
         }
         if n < 0 {
-            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO);
+            let errno = std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO);
             if errno != libc::EINTR {
                 return Err(-errno);
             }

@@ -260,17 +260,18 @@ impl Reactor {
     }
 
     /// The waiting side lets go of `key` before taking its result. If the kernel is done,
-    /// nothing more happens (the caller drops its resources itself). Otherwise `keep` is
-    /// called and what it returns is held until the final completion, and the request is
-    /// cancelled; if that result is an fd (openat), the reactor closes it.
-    pub fn release(&self, key: Key, keep: impl FnOnce() -> Resources) {
+    /// `resources` is left alone (the caller drops it, outside any borrow). Otherwise it is
+    /// taken and held until the final completion, and the request is cancelled; if that
+    /// result is an fd (openat), the reactor closes it.
+    pub fn release<T: 'static>(&self, key: Key, resources: &mut Option<T>) {
         let mut inner = self.inner.borrow_mut();
         if inner.slots.is_leaked(key) {
             drop(inner);
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
-            std::mem::forget(keep());
+            std::mem::forget(resources.take());
             return;
         }
+        let keep = || -> Resources { Box::new(resources.take()) };
         if let Release::Kept { cancel: true } = inner.slots.release(key, keep) {
             inner.send_cancel(key);
         }
@@ -313,9 +314,7 @@ impl Reactor {
     /// # Errors
     /// `io_uring_enter` errors other than interruptions and timeouts.
     pub fn park(&self, timeout: Option<Duration>) -> io::Result<usize> {
-        self.inner
-            .borrow_mut()
-            .wait(timeout, &self.notifier)?;
+        self.inner.borrow_mut().wait(timeout, &self.notifier)?;
         Ok(self.drain())
     }
 
@@ -463,7 +462,8 @@ impl Inner {
         }
         match route {
             Route::Ring => {
-                let cancel = Iocb::async_cancel(key.user_data()).with_data(CANCEL | key.user_data());
+                let cancel =
+                    Iocb::async_cancel(key.user_data()).with_data(CANCEL | key.user_data());
                 let pushed = match (to_sqe(&cancel), self.ring.as_mut()) {
                     // SAFETY: a cancel request points at no memory.
                     (Ok(sqe), Some(ring)) => unsafe { ring.push(&sqe) },
@@ -517,7 +517,11 @@ impl Inner {
         };
         let has_local = !self.local_done.is_empty();
         let Some(ring) = self.ring.as_mut() else {
-            let wait = if has_local { Some(Duration::ZERO) } else { timeout };
+            let wait = if has_local {
+                Some(Duration::ZERO)
+            } else {
+                timeout
+            };
             notifier.wait(wait);
             return Ok(());
         };
@@ -579,8 +583,10 @@ impl Inner {
             pool.take_done(&mut out.pool_done);
         }
         std::mem::swap(&mut self.local_done, &mut out.local_done);
-        let (mut pool_done, mut local_done) =
-            (std::mem::take(&mut out.pool_done), std::mem::take(&mut out.local_done));
+        let (mut pool_done, mut local_done) = (
+            std::mem::take(&mut out.pool_done),
+            std::mem::take(&mut out.local_done),
+        );
         for (user_data, result) in pool_done.drain(..).chain(local_done.drain(..)) {
             if let Some(key) = Key::from_user_data(user_data) {
                 let finished = self.slots.finish(key, Outcome { result, flags: 0 });

@@ -167,7 +167,8 @@ impl Slots {
             slot.shots.push_back(outcome);
             return Finished::Wake(slot.waker.take());
         }
-        let close = (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+        let close =
+            (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: None,
@@ -186,7 +187,8 @@ impl Slots {
             return Finished::Wake(slot.waker.take());
         }
         let slot = self.slab.remove(key.index as usize);
-        let close = (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+        let close =
+            (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: slot.keep,
@@ -387,7 +389,11 @@ mod tests {
     #[test]
     fn orphaned_open_closes_its_fd() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::openat(libc::AT_FDCWD, c"/", 0, 0), KERNEL, Route::Ring);
+        let key = slots.insert(
+            Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
+            KERNEL,
+            Route::Ring,
+        );
         slots.release(key, || Box::new(()));
         match slots.finish(key, ok(42)) {
             Finished::Orphan { close, .. } => assert_eq!(close, Some(42)),

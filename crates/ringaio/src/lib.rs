@@ -1,1 +1,48 @@
-//! ringaio (in progress).
+//! ringaio: an io_uring-backed async I/O runtime for file-heavy work.
+//!
+//! One runtime per thread drives one ring. Operations take their buffers by value and give
+//! them back with the result; a request's memory lives until the kernel's completion, whatever
+//! happens to the future that made it. Where io_uring is missing (an old kernel, an opcode
+//! the probe lacks, a seccomp profile, `kernel.io_uring_disabled`) the same API runs on a
+//! small thread pool.
+//!
+//! ```
+//! use ringaio::fs::File;
+//! use ringaio::{aio_fsync, aio_read, aio_write};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let path = std::env::temp_dir().join(format!("ringaio-doc-{}", std::process::id()));
+//! ringaio::block_on(async {
+//!     let file = File::options().read(true).write(true).create(true).truncate(true)
+//!         .open(&path).await?;
+//!     let (n, _buf) = aio_write(&file, b"hello, ring".to_vec(), 0).await;
+//!     assert_eq!(n?, 11);
+//!     aio_fsync(&file, false).await?;
+//!     let (n, buf) = aio_read(&file, Vec::with_capacity(64), 0).await;
+//!     assert_eq!(n?, 11);
+//!     assert_eq!(&buf[..], b"hello, ring");
+//!     file.close().await
+//! })?;
+//! std::fs::remove_file(&path)?;
+//! # Ok(())
+//! # }
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+mod aio;
+pub mod buf;
+mod context;
+mod executor;
+mod fd;
+pub mod fs;
+mod join;
+mod op;
+mod ops;
+mod runtime;
+pub mod time;
+
+pub use aio::{aio_fsync, aio_read, aio_write, nop};
+pub use join::{JoinError, JoinHandle};
+pub use ringaio_core::Opcode;
+pub use ringaio_reactor::{Backend, Stats};
+pub use runtime::{block_on, spawn, Builder, Runtime};

@@ -1,0 +1,10 @@
+//! Buffers the kernel may own while an operation is in flight.
+//!
+//! Operations take buffers by value and give them back with the result, on every path
+//! (`(io::Result<T>, B)`), so no borrow can end while the kernel still uses the memory.
+
+mod aligned;
+mod io_buf;
+
+pub use aligned::AlignedBuf;
+pub use io_buf::{IoBuf, IoBufMut};

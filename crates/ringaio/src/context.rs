@@ -1,0 +1,60 @@
+//! The thread's current runtime: the one place that looks it up.
+
+use std::cell::RefCell;
+use std::io;
+use std::rc::Rc;
+
+use ringaio_reactor::Reactor;
+
+use crate::executor::Executor;
+
+/// What a running runtime shares with the code it runs.
+#[derive(Debug)]
+pub(crate) struct Handle {
+    pub(crate) reactor: Rc<Reactor>,
+    pub(crate) executor: Rc<Executor>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+}
+
+/// Makes `handle` current for the guard's life. Panics if a runtime is already current:
+/// `block_on` inside `block_on` would deadlock.
+pub(crate) fn enter(handle: Rc<Handle>) -> EnterGuard {
+    CURRENT.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.is_some() {
+            panic!(
+                "ringaio: block_on called from inside a ringaio runtime; this would deadlock. \
+                 Use .await, or ringaio::spawn, instead."
+            );
+        }
+        *c = Some(handle);
+    });
+    EnterGuard(())
+}
+
+/// Clears the current runtime on drop.
+#[derive(Debug)]
+pub(crate) struct EnterGuard(());
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.borrow_mut().take());
+    }
+}
+
+/// Runs `f` with the current runtime.
+///
+/// # Errors
+/// An `io::Error` (kind `Other`) when no ringaio runtime is running on this thread.
+pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> io::Result<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|h| f(h)))
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            io::Error::other("no ringaio runtime on this thread: call this inside block_on")
+        })
+}

@@ -1,0 +1,224 @@
+//! `File`: positioned reads and writes with owned buffers.
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::path::Path;
+
+use crate::buf::{IoBuf, IoBufMut};
+use crate::fd::SharedFd;
+use crate::fs::{Metadata, OpenOptions};
+use crate::op::Op;
+use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, Statx, Write, WriteV};
+
+/// An open file. All I/O is positioned (`pread`/`pwrite` style): there is no cursor, so one
+/// `File` can serve many concurrent operations.
+///
+/// Buffers are passed by value and returned with the result, on success and on error.
+/// The fd stays open until the file is dropped *and* no operation on it is in flight.
+pub struct File {
+    fd: SharedFd,
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File").field("fd", &self.fd.raw()).finish()
+    }
+}
+
+impl AsRawFd for File {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.raw()
+    }
+}
+
+fn offset(pos: u64, done: usize) -> io::Result<u64> {
+    pos.checked_add(done as u64)
+        .filter(|p| *p <= i64::MAX as u64)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "file offset overflows"))
+}
+
+impl File {
+    /// Opens `path` for reading.
+    ///
+    /// # Errors
+    /// As [`OpenOptions::open`].
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new().read(true).open(path).await
+    }
+
+    /// Creates (or truncates) `path` for writing.
+    ///
+    /// # Errors
+    /// As [`OpenOptions::open`].
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .await
+    }
+
+    /// Options for opening a file.
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    pub(crate) fn from_fd(fd: OwnedFd) -> File {
+        File {
+            fd: SharedFd::new(fd),
+        }
+    }
+
+    /// Wraps a file opened by std.
+    pub fn from_std(file: std::fs::File) -> File {
+        File::from_fd(OwnedFd::from(file))
+    }
+
+    /// Reads up to `buf.bytes_total()` bytes at `pos` into `buf` (from its start); returns how
+    /// many (0 at end of file). A request over the kernel's per-request limit reads a prefix.
+    ///
+    /// # Errors
+    /// The read's error (EBADF, EINVAL for an offset past `i64::MAX`, ...). The buffer comes
+    /// back either way.
+    pub async fn read_at<B: IoBufMut>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
+        Op::submit(Read::new(&self.fd, buf, 0, pos)).await
+    }
+
+    /// Writes up to `buf.bytes_init()` bytes from `buf` at `pos`; returns how many.
+    ///
+    /// # Errors
+    /// The write's error. The buffer comes back either way.
+    pub async fn write_at<B: IoBuf>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
+        Op::submit(Write::new(&self.fd, buf, 0, pos)).await
+    }
+
+    /// Fills all of `buf.bytes_total()` from `pos`, looping over short reads and splitting
+    /// requests over the kernel's per-request limit.
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the file ends first; the first read error otherwise.
+    pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+        let total = buf.bytes_total();
+        let mut done = 0;
+        while done < total {
+            let at = match offset(pos, done) {
+                Ok(at) => at,
+                Err(e) => return (Err(e), buf),
+            };
+            let (res, b) = Op::submit(Read::new(&self.fd, buf, done, at)).await;
+            buf = b;
+            match res {
+                Ok(0) => {
+                    let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "file ended early");
+                    return (Err(eof), buf);
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
+        (Ok(()), buf)
+    }
+
+    /// Writes all of `buf.bytes_init()` at `pos`, looping over short writes and splitting
+    /// requests over the kernel's per-request limit.
+    ///
+    /// # Errors
+    /// `WriteZero` if the kernel accepts no bytes; the first write error otherwise.
+    pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+        let total = buf.bytes_init();
+        let mut done = 0;
+        while done < total {
+            let at = match offset(pos, done) {
+                Ok(at) => at,
+                Err(e) => return (Err(e), buf),
+            };
+            let (res, b) = Op::submit(Write::new(&self.fd, buf, done, at)).await;
+            buf = b;
+            match res {
+                Ok(0) => {
+                    let zero = io::Error::new(io::ErrorKind::WriteZero, "wrote no bytes");
+                    return (Err(zero), buf);
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
+        (Ok(()), buf)
+    }
+
+    /// Reads at `pos` into the buffers in order (`preadv2`); returns the total.
+    ///
+    /// # Errors
+    /// The read's error. The buffers come back either way.
+    pub async fn readv_at<B: IoBufMut>(
+        &self,
+        bufs: Vec<B>,
+        pos: u64,
+    ) -> (io::Result<usize>, Vec<B>) {
+        Op::submit(ReadV::new(&self.fd, bufs, pos)).await
+    }
+
+    /// Writes the buffers in order at `pos` (`pwritev2`); returns the total.
+    ///
+    /// # Errors
+    /// The write's error. The buffers come back either way.
+    pub async fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> (io::Result<usize>, Vec<B>) {
+        Op::submit(WriteV::new(&self.fd, bufs, pos)).await
+    }
+
+    /// Flushes data and metadata to the device (`fsync`).
+    ///
+    /// # Errors
+    /// As `fsync(2)` (EIO, ...).
+    pub async fn sync_all(&self) -> io::Result<()> {
+        Op::submit(Fsync::new(&self.fd, false)).await
+    }
+
+    /// Flushes data, and metadata only as needed to read it back (`fdatasync`).
+    ///
+    /// # Errors
+    /// As `fdatasync(2)`.
+    pub async fn sync_data(&self) -> io::Result<()> {
+        Op::submit(Fsync::new(&self.fd, true)).await
+    }
+
+    /// `fallocate(offset, len, mode)`: with mode 0, reserves the space (and extends the file).
+    ///
+    /// # Errors
+    /// As `fallocate(2)` (ENOSPC, EOPNOTSUPP, EINVAL for a range past `i64::MAX`).
+    pub async fn fallocate(&self, offset: u64, len: u64, mode: i32) -> io::Result<()> {
+        Op::submit(Fallocate::new(&self.fd, offset, len, mode)).await
+    }
+
+    /// Metadata of the open file (`statx` with `AT_EMPTY_PATH`).
+    ///
+    /// # Errors
+    /// As `statx(2)`.
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        Op::submit(Statx::fd(&self.fd)).await
+    }
+
+    /// Truncates or extends the file to `len` bytes (`ftruncate`).
+    ///
+    /// # Errors
+    /// As `ftruncate(2)` (EINVAL for a length past `i64::MAX`, EBADF if not open for writing).
+    pub async fn set_len(&self, len: u64) -> io::Result<()> {
+        Op::submit(Ftruncate::new(&self.fd, len)).await
+    }
+
+    /// Closes the file through the ring and reports `close`'s error. If operations on the
+    /// file are still in flight, the fd is closed when the last of them completes instead.
+    ///
+    /// # Errors
+    /// As `close(2)` (EIO on some filesystems).
+    pub async fn close(self) -> io::Result<()> {
+        match self.fd.try_unwrap() {
+            Ok(fd) => Op::submit(Close::new(fd)).await,
+            Err(_shared) => Ok(()),
+        }
+    }
+}

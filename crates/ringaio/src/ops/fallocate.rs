@@ -1,0 +1,39 @@
+//! `fallocate`.
+
+use std::io;
+
+use ringaio_core::{Iocb, Target};
+
+use crate::fd::SharedFd;
+use crate::op::Operation;
+
+pub(crate) struct Fallocate {
+    fd: SharedFd,
+    mode: i32,
+    offset: u64,
+    len: u64,
+}
+
+impl Fallocate {
+    pub(crate) fn new(fd: &SharedFd, offset: u64, len: u64, mode: i32) -> Fallocate {
+        Fallocate {
+            fd: fd.clone(),
+            mode,
+            offset,
+            len,
+        }
+    }
+}
+
+// SAFETY: the request points at no memory.
+unsafe impl Operation for Fallocate {
+    type Output = io::Result<()>;
+
+    fn iocb(&mut self) -> Iocb {
+        Iocb::fallocate(Target::Fd(self.fd.raw()), self.mode, self.offset, self.len)
+    }
+
+    fn complete(self, result: io::Result<u32>) -> io::Result<()> {
+        result.map(drop)
+    }
+}

@@ -1,0 +1,35 @@
+//! `fsync` / `fdatasync`.
+
+use std::io;
+
+use ringaio_core::{Iocb, Target};
+
+use crate::fd::SharedFd;
+use crate::op::Operation;
+
+pub(crate) struct Fsync {
+    fd: SharedFd,
+    datasync: bool,
+}
+
+impl Fsync {
+    pub(crate) fn new(fd: &SharedFd, datasync: bool) -> Fsync {
+        Fsync {
+            fd: fd.clone(),
+            datasync,
+        }
+    }
+}
+
+// SAFETY: the request points at no memory.
+unsafe impl Operation for Fsync {
+    type Output = io::Result<()>;
+
+    fn iocb(&mut self) -> Iocb {
+        Iocb::fsync(Target::Fd(self.fd.raw()), self.datasync)
+    }
+
+    fn complete(self, result: io::Result<u32>) -> io::Result<()> {
+        result.map(drop)
+    }
+}

@@ -1,0 +1,35 @@
+//! Path operations: `unlinkat`, `renameat2`, `mkdirat`.
+
+use std::ffi::CString;
+use std::io;
+
+use ringaio_core::Iocb;
+
+use crate::op::Operation;
+
+/// One path operation on paths relative to the working directory.
+pub(crate) enum PathOp {
+    Unlink { path: CString, dir: bool },
+    Rename { from: CString, to: CString },
+    Mkdir { path: CString, mode: u32 },
+}
+
+// SAFETY: the paths are CStrings: heap memory owned by self.
+unsafe impl Operation for PathOp {
+    type Output = io::Result<()>;
+
+    fn iocb(&mut self) -> Iocb {
+        let cwd = libc::AT_FDCWD;
+        match self {
+            PathOp::Unlink { path, dir } => {
+                Iocb::unlinkat(cwd, path, if *dir { libc::AT_REMOVEDIR } else { 0 })
+            }
+            PathOp::Rename { from, to } => Iocb::renameat(cwd, from, cwd, to, 0),
+            PathOp::Mkdir { path, mode } => Iocb::mkdirat(cwd, path, *mode),
+        }
+    }
+
+    fn complete(self, result: io::Result<u32>) -> io::Result<()> {
+        result.map(drop)
+    }
+}

@@ -1,0 +1,45 @@
+//! `pwrite` from an owned buffer.
+
+use std::io;
+
+use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+
+use crate::buf::IoBuf;
+use crate::fd::SharedFd;
+use crate::op::Operation;
+
+pub(crate) struct Write<B> {
+    fd: SharedFd,
+    buf: B,
+    /// Where in the buffer the bytes come from.
+    at: usize,
+    pos: u64,
+}
+
+impl<B: IoBuf> Write<B> {
+    /// Writes `buf[at..bytes_init]` (at most `MAX_RW_COUNT` bytes) at file offset `pos`.
+    pub(crate) fn new(fd: &SharedFd, buf: B, at: usize, pos: u64) -> Write<B> {
+        Write {
+            fd: fd.clone(),
+            buf,
+            at,
+            pos,
+        }
+    }
+}
+
+// SAFETY: the iocb points into `buf`, whose memory is stable (`IoBuf`) and owned by self.
+unsafe impl<B: IoBuf> Operation for Write<B> {
+    type Output = (io::Result<usize>, B);
+
+    fn iocb(&mut self) -> Iocb {
+        let at = self.at.min(self.buf.bytes_init());
+        let len = (self.buf.bytes_init() - at).min(MAX_RW_COUNT as usize);
+        let ptr = self.buf.stable_ptr().wrapping_add(at);
+        Iocb::pwrite(Target::Fd(self.fd.raw()), ptr, len, self.pos)
+    }
+
+    fn complete(self, result: io::Result<u32>) -> Self::Output {
+        (result.map(|n| n as usize), self.buf)
+    }
+}

@@ -1,0 +1,237 @@
+//! `Runtime`, its builder, and `block_on`.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use ringaio_core::Opcode;
+use ringaio_reactor::{Backend, Config, Reactor, Stats};
+
+use crate::context::{self, Handle};
+use crate::executor::{Executor, Shared};
+use crate::JoinHandle;
+
+/// Tasks run per tick before the reactor is polled again.
+const TASKS_PER_TICK: usize = 128;
+
+/// Configures a [`Runtime`].
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+    backend_set: bool,
+}
+
+impl Builder {
+    /// SQ entries (the CQ gets twice as many). Default 256.
+    pub fn entries(&mut self, entries: u32) -> &mut Self {
+        self.config.entries = entries;
+        self
+    }
+
+    /// Kernel-side SQ polling, sleeping after `idle` without work.
+    pub fn sqpoll(&mut self, idle: Duration) -> &mut Self {
+        self.config.sqpoll = Some(idle);
+        self
+    }
+
+    /// Where operations run. Default: `RINGAIO_BACKEND` if set, else [`Backend::Uring`]
+    /// (which still falls back to the thread pool when io_uring is unavailable).
+    pub fn backend(&mut self, backend: Backend) -> &mut Self {
+        self.config.backend = backend;
+        self.backend_set = true;
+        self
+    }
+
+    /// Most threads of the blocking pool (fallback operations). Default 16.
+    pub fn pool_threads(&mut self, threads: usize) -> &mut Self {
+        self.config.pool_threads = threads;
+        self
+    }
+
+    /// Runs `op` on the blocking pool even if the kernel has it.
+    pub fn forbid_opcode(&mut self, op: Opcode) -> &mut Self {
+        self.config.forbid.push(op);
+        self
+    }
+
+    /// How long dropping the runtime waits for the kernel to finish cancelled requests before
+    /// leaking their memory. Default 5 s.
+    pub fn shutdown_timeout(&mut self, bound: Duration) -> &mut Self {
+        self.config.shutdown_timeout = bound;
+        self
+    }
+
+    /// Builds the runtime.
+    ///
+    /// # Errors
+    /// An invalid `RINGAIO_BACKEND` value (the message names the valid ones); ring setup errors
+    /// other than "io_uring unavailable" (which selects the fallback backend instead).
+    pub fn build(&self) -> io::Result<Runtime> {
+        let mut config = self.config.clone();
+        if !self.backend_set {
+            if let Some(backend) = Backend::from_env()? {
+                config.backend = backend;
+            }
+        }
+        let reactor = Rc::new(Reactor::new(&config)?);
+        let executor = Executor::new(reactor.notifier().clone());
+        Ok(Runtime {
+            handle: Rc::new(Handle { reactor, executor }),
+        })
+    }
+}
+
+/// A single-threaded runtime: one ring, one task queue, on the thread that runs it
+/// (thread-per-core: build one per thread).
+///
+/// Dropping it drops every task (cancelling their operations), then waits for the kernel to
+/// finish with every request, within the shutdown bound.
+pub struct Runtime {
+    handle: Rc<Handle>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+struct MainWaker {
+    woken: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.shared.unpark();
+    }
+}
+
+impl Runtime {
+    /// A builder with the defaults.
+    pub fn builder() -> Builder {
+        Builder {
+            config: Config::default(),
+            backend_set: false,
+        }
+    }
+
+    /// A runtime with the defaults.
+    ///
+    /// # Errors
+    /// As [`Builder::build`].
+    pub fn new() -> io::Result<Runtime> {
+        Runtime::builder().build()
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.handle.reactor.backend()
+    }
+
+    /// Why the runtime runs in fallback mode, if it does.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        self.handle.reactor.fallback_reason()
+    }
+
+    /// The reactor's counters.
+    pub fn stats(&self) -> Stats {
+        self.handle.reactor.stats()
+    }
+
+    /// Spawns `future` on this runtime; it runs while the runtime runs a `block_on`.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.handle.executor.spawn(future)
+    }
+
+    /// Runs `future` to completion on this thread, running spawned tasks and the reactor
+    /// meanwhile. Each tick runs the queued tasks, then enters the kernel once for all the
+    /// requests they made (and waits there only when nothing is runnable).
+    ///
+    /// # Panics
+    /// When called from inside a ringaio runtime (that would deadlock); when `future` panics.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter(self.handle.clone());
+        let executor = &self.handle.executor;
+        let reactor = &self.handle.reactor;
+        let shared = executor.shared.clone();
+        let main = Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            shared: shared.clone(),
+        });
+        let waker = Waker::from(main.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if main.woken.swap(false, Ordering::SeqCst) {
+                if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                    return out;
+                }
+            }
+            executor.run(TASKS_PER_TICK);
+            let mut timeout = Some(Duration::ZERO);
+            if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
+                shared.parked.store(true, Ordering::SeqCst);
+                if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
+                    timeout = None;
+                }
+            }
+            let parked = reactor.park(timeout);
+            shared.parked.store(false, Ordering::SeqCst);
+            if let Err(e) = parked {
+                tracing::error!(error = %e, "ringaio: waiting for completions failed");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.handle.executor.shutdown();
+        self.handle.reactor.shutdown();
+    }
+}
+
+/// Runs `future` to completion on a new runtime with the default settings.
+///
+/// # Panics
+/// When the runtime cannot be built (an invalid `RINGAIO_BACKEND`, no file descriptors
+/// left), when called inside a runtime, or when `future` panics.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    match Runtime::new() {
+        Ok(rt) => rt.block_on(future),
+        Err(e) => panic!("ringaio: cannot build a runtime: {e}"),
+    }
+}
+
+/// Spawns `future` on the current thread's runtime.
+///
+/// # Panics
+/// When no ringaio runtime runs on this thread.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match context::with_current(|h| h.executor.spawn(future)) {
+        Ok(handle) => handle,
+        Err(e) => panic!("ringaio::spawn: {e}"),
+    }
+}

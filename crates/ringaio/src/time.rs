@@ -1,0 +1,85 @@
+//! Timers on `IORING_OP_TIMEOUT` (or the reactor's timer list in fallback mode).
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::op::Op;
+use crate::ops;
+
+/// Completes after `duration`. Dropping it early cancels the kernel timer.
+///
+/// # Errors
+/// An error when no runtime runs on this thread.
+pub async fn sleep(duration: Duration) -> io::Result<()> {
+    Op::submit(ops::Timeout::new(duration)).await
+}
+
+/// The inner future did not finish in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for io::Error {
+    fn from(e: Elapsed) -> io::Error {
+        io::Error::new(io::ErrorKind::TimedOut, e)
+    }
+}
+
+/// Runs `future` for at most `duration`. On expiry the future is dropped — which cancels its
+/// operations through the reactor — and `Err(Elapsed)` is returned.
+pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
+    Timeout {
+        future,
+        timer: Some(Op::submit(ops::Timeout::new(duration))),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`timeout`].
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        timer: Option<Op<ops::Timeout>>,
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout").finish_non_exhaustive()
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Elapsed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(out) = this.future.poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        let Some(timer) = this.timer.as_mut() else {
+            return Poll::Pending;
+        };
+        match Pin::new(timer).poll(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Err(Elapsed(()))),
+            Poll::Ready(Err(e)) => {
+                // A timer that cannot run (no runtime) must not end the future early.
+                tracing::warn!(error = %e, "ringaio::time::timeout: timer failed; no deadline");
+                *this.timer = None;
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
