@@ -542,7 +542,12 @@ impl Inner {
         }
         match timeout {
             Some(d) if d.is_zero() || has_local => {
-                ring.submit()?;
+                // Without deferred task work the CQ fills on its own: enter only to submit.
+                let deferred =
+                    ring.mode().defer_taskrun && self.in_kernel > usize::from(self.wake_armed);
+                if ring.sq_pending() > 0 || deferred {
+                    ring.submit()?;
+                }
             }
             t => {
                 ring.submit_and_wait(1, t)?;
