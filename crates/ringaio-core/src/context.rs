@@ -108,7 +108,8 @@ impl Context {
                     break;
                 }
             };
-            self.generation = self.generation.wrapping_add(1);
+            // 31 bits: the top bit of user data marks the context's own cancels.
+            self.generation = self.generation.wrapping_add(1) & 0x7fff_ffff;
             let generation = self.generation;
             let entry = self.in_flight.vacant_entry();
             let user_data = (u64::from(generation) << 32) | entry.key() as u64;
@@ -189,7 +190,10 @@ impl Context {
         match self.in_flight.get(index) {
             Some(slot) if slot.generation == generation => {}
             _ => {
-                tracing::error!(user_data = cqe.user_data, "completion for no request; ignored");
+                tracing::error!(
+                    user_data = cqe.user_data,
+                    "completion for no request; ignored"
+                );
                 return None;
             }
         }
@@ -218,8 +222,10 @@ impl Context {
             return Ok(());
         }
         let target = (u64::from(slot.generation) << 32) | index as u64;
-        self.in_flight[index].cancelling = true;
         self.push_cancel(target)?;
+        // Marked only once queued: a cancel that could not be queued may be tried again, and
+        // `drop` still cancels the request.
+        self.in_flight[index].cancelling = true;
         self.ring().submit()?;
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! `Iocb`: one kiocb-style request, and the checks it must pass before an SQE exists.
 
+use crate::Opcode;
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::RawFd;
-use crate::Opcode;
 
 /// The largest byte count one read or write request may ask for: Linux's `MAX_RW_COUNT`
 /// (`INT_MAX` rounded down to a 4 KiB page). The kernel silently truncates larger requests;
@@ -128,7 +128,11 @@ impl Iocb {
 
     /// Flush the file's data and metadata (`datasync == false`) or just its data.
     pub fn fsync(fd: Target, datasync: bool) -> Iocb {
-        let op = if datasync { Opcode::Fdsync } else { Opcode::Fsync };
+        let op = if datasync {
+            Opcode::Fdsync
+        } else {
+            Opcode::Fsync
+        };
         Iocb::new(op, fd)
     }
 
@@ -248,8 +252,7 @@ impl Iocb {
         let no_buffer = self.addr == 0 && self.len == 0 && self.addr2 == 0;
         match self.opcode {
             Opcode::Pread | Opcode::Pwrite | Opcode::ReadFixed | Opcode::WriteFixed => {
-                if self.offset < 0 || self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0)
-                {
+                if self.offset < 0 || self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0) {
                     return einval();
                 }
             }
@@ -294,7 +297,8 @@ impl Iocb {
                 }
             }
             Opcode::Timeout => {
-                if self.addr == 0 {
+                // `offset` is the completion count, a u32 for the kernel.
+                if self.addr == 0 || self.offset < 0 || self.offset > i64::from(u32::MAX) {
                     return einval();
                 }
             }
@@ -363,7 +367,9 @@ mod tests {
             iov_base: p.cast(),
             iov_len: 8,
         };
-        assert!(Iocb::preadv(Target::Fd(0), &iov, 1024, 0).validate().is_ok());
+        assert!(Iocb::preadv(Target::Fd(0), &iov, 1024, 0)
+            .validate()
+            .is_ok());
         einval(Iocb::preadv(Target::Fd(0), &iov, 1025, 0));
     }
 
@@ -389,11 +395,19 @@ mod tests {
         open.addr = 0;
         einval(open);
         einval(Iocb::timeout(ptr::null()));
+        let ts = io_uring::types::Timespec::new();
+        let mut timeout = Iocb::timeout(&ts);
+        timeout.offset = -1;
+        einval(timeout);
     }
 
     #[test]
     fn fixed_files_only_where_the_kernel_takes_them() {
-        einval(Iocb::openat(libc::AT_FDCWD, c"x", 0, 0).with_data(1).fixed_dir());
+        einval(
+            Iocb::openat(libc::AT_FDCWD, c"x", 0, 0)
+                .with_data(1)
+                .fixed_dir(),
+        );
         assert!(Iocb::fsync(Target::Fixed(0), false).validate().is_ok());
     }
 

@@ -97,7 +97,10 @@ impl RingBuilder {
         if self.entries == 0 || self.entries > MAX_ENTRIES {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("ring entries must be 1..={MAX_ENTRIES}, not {}", self.entries),
+                format!(
+                    "ring entries must be 1..={MAX_ENTRIES}, not {}",
+                    self.entries
+                ),
             ));
         }
         let cq = self
@@ -329,9 +332,7 @@ impl Ring {
         loop {
             let res = match timeout {
                 Some(d) if want > 0 => {
-                    let ts = Timespec::new()
-                        .sec(d.as_secs())
-                        .nsec(d.subsec_nanos());
+                    let ts = Timespec::new().sec(d.as_secs()).nsec(d.subsec_nanos());
                     let args = SubmitArgs::new().timespec(&ts);
                     self.uring.submitter().submit_with_args(want, &args)
                 }
