@@ -1,0 +1,212 @@
+//! The engines: one file each, all behind the [`Engine`] trait.
+
+use std::io;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use crate::workload::Workload;
+
+#[cfg(feature = "glommio")]
+mod glommio;
+#[cfg(feature = "monoio")]
+mod monoio;
+#[cfg(feature = "ringaio-engine")]
+mod ringaio;
+mod std_pread;
+#[cfg(feature = "tokio")]
+mod tokio;
+#[cfg(feature = "tokio-uring")]
+mod tokio_uring;
+mod uring;
+
+/// Highest latency the histograms track: 60 s, in nanoseconds.
+const MAX_LATENCY_NS: u64 = 60_000_000_000;
+
+/// One way of doing I/O, run for one timed round at a time.
+pub(crate) trait Engine {
+    /// The name shown in the report.
+    fn name(&self) -> &str;
+
+    /// Runs `w` for `d`, then waits for the operations still in flight.
+    fn run(&mut self, w: &Workload, d: Duration) -> io::Result<RoundResult>;
+}
+
+/// What one round of one engine did.
+#[derive(Debug, Clone)]
+pub(crate) struct RoundResult {
+    pub(crate) ops: u64,
+    pub(crate) bytes: u64,
+    /// From the first submission to the last completion.
+    pub(crate) elapsed: Duration,
+    /// Per-operation latency in nanoseconds.
+    pub(crate) hist: Histogram<u64>,
+}
+
+impl RoundResult {
+    pub(crate) fn new() -> RoundResult {
+        let hist = Histogram::new_with_bounds(1, MAX_LATENCY_NS, 3)
+            .expect("constant histogram bounds are valid");
+        RoundResult {
+            ops: 0,
+            bytes: 0,
+            elapsed: Duration::ZERO,
+            hist,
+        }
+    }
+
+    /// Counts one completed operation of `bytes` bytes that took `latency`.
+    #[inline]
+    pub(crate) fn record(&mut self, bytes: u64, latency: Duration) {
+        self.ops += 1;
+        self.bytes += bytes;
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.hist.saturating_record(ns.max(1));
+    }
+
+    /// Adds another worker's or round's counts (elapsed times add up too).
+    pub(crate) fn merge(&mut self, other: &RoundResult) {
+        self.ops += other.ops;
+        self.bytes += other.bytes;
+        self.elapsed += other.elapsed;
+        // Same bounds on both sides, and saturating on overflow, so this cannot fail.
+        let _ = self.hist.add(&other.hist);
+    }
+}
+
+/// The engines `--engine` accepts.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EngineKind {
+    /// The ringaio runtime on io_uring.
+    Ringaio,
+    /// The ringaio runtime on its fallback (thread pool) backend.
+    RingaioFallback,
+    /// A hand-written loop on the io-uring crate: the reference.
+    Uring,
+    /// tokio-uring, one task per queue slot.
+    TokioUring,
+    /// monoio on io_uring, one task per queue slot.
+    Monoio,
+    /// glommio, one task per queue slot.
+    Glommio,
+    /// tokio: spawn_blocking around pread/pwrite, one task per queue slot.
+    Tokio,
+    /// A plain pread/pwrite loop on one thread, queue depth 1.
+    Std,
+}
+
+/// Builds the engine for `kind`, or says which cargo feature it needs.
+pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, String> {
+    let msg = |e: io::Error| e.to_string();
+    match kind {
+        EngineKind::Uring => Ok(Box::new(uring::UringEngine::new(w))),
+        EngineKind::Std => Ok(Box::new(std_pread::StdEngine::new(w).map_err(msg)?)),
+        #[cfg(feature = "ringaio-engine")]
+        EngineKind::Ringaio => Ok(Box::new(
+            ringaio::RingaioEngine::new(w, false).map_err(msg)?,
+        )),
+        #[cfg(feature = "ringaio-engine")]
+        EngineKind::RingaioFallback => {
+            Ok(Box::new(ringaio::RingaioEngine::new(w, true).map_err(msg)?))
+        }
+        #[cfg(feature = "tokio-uring")]
+        EngineKind::TokioUring => Ok(Box::new(
+            tokio_uring::TokioUringEngine::new(w).map_err(msg)?,
+        )),
+        #[cfg(feature = "monoio")]
+        EngineKind::Monoio => Ok(Box::new(monoio::MonoioEngine::new(w).map_err(msg)?)),
+        #[cfg(feature = "glommio")]
+        EngineKind::Glommio => Ok(Box::new(glommio::GlommioEngine::new(w).map_err(msg)?)),
+        #[cfg(feature = "tokio")]
+        EngineKind::Tokio => Ok(Box::new(tokio::TokioEngine::new(w).map_err(msg)?)),
+        #[allow(unreachable_patterns)]
+        other => Err(not_built(other)),
+    }
+}
+
+/// The message for an engine whose cargo feature is off.
+fn not_built(kind: EngineKind) -> String {
+    let (name, feature, hint) = match kind {
+        EngineKind::Ringaio => ("ringaio", "ringaio-engine", "--features ringaio-engine"),
+        EngineKind::RingaioFallback => (
+            "ringaio-fallback",
+            "ringaio-engine",
+            "--features ringaio-engine",
+        ),
+        EngineKind::TokioUring => ("tokio-uring", "tokio-uring", "--features peers"),
+        EngineKind::Monoio => ("monoio", "monoio", "--features peers"),
+        EngineKind::Glommio => ("glommio", "glommio", "--features peers"),
+        EngineKind::Tokio => ("tokio", "tokio", "--features peers"),
+        EngineKind::Uring | EngineKind::Std => unreachable!("always built"),
+    };
+    format!(
+        "engine `{name}` is not built in: enable the cargo feature `{feature}`, e.g.\n  \
+         cargo run -p ringaio-benches --release {hint} -- --engine {name} ..."
+    )
+}
+
+/// Error for an engine that cannot run the requested `--rw`.
+pub(crate) fn unsupported(engine: &str, what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("engine `{engine}` does not support {what}"),
+    )
+}
+
+/// Notes on stderr that `--fixed` changes nothing for `engine`.
+pub(crate) fn note_no_fixed(w: &Workload, engine: &str) {
+    if w.fixed {
+        eprintln!("note: {engine} has no registered files/buffers; --fixed is ignored for it");
+    }
+}
+
+/// Turns a CQE-style result (bytes or negative errno) into bytes or an io::Error.
+#[inline]
+pub(crate) fn cqe_result(res: i32) -> io::Result<u64> {
+    if res < 0 {
+        Err(io::Error::from_raw_os_error(-res))
+    } else {
+        Ok(res as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_counts_and_histograms() {
+        let mut a = RoundResult::new();
+        a.record(4096, Duration::from_micros(10));
+        let mut b = RoundResult::new();
+        b.record(4096, Duration::from_micros(30));
+        b.elapsed = Duration::from_secs(1);
+        a.merge(&b);
+        assert_eq!(
+            (a.ops, a.bytes, a.elapsed),
+            (2, 8192, Duration::from_secs(1))
+        );
+        assert_eq!(a.hist.len(), 2);
+        assert!(a.hist.max() >= 29_000);
+    }
+
+    #[test]
+    fn disabled_engine_names_its_feature() {
+        let msg = not_built(EngineKind::Monoio);
+        assert!(
+            msg.contains("`monoio`") && msg.contains("--features peers"),
+            "{msg}"
+        );
+        let msg = not_built(EngineKind::RingaioFallback);
+        assert!(msg.contains("ringaio-engine"), "{msg}");
+    }
+
+    #[test]
+    fn negative_cqe_result_is_errno() {
+        assert_eq!(cqe_result(4096).unwrap(), 4096);
+        assert_eq!(
+            cqe_result(-libc::EINVAL).unwrap_err().raw_os_error(),
+            Some(libc::EINVAL)
+        );
+    }
+}
