@@ -1,0 +1,143 @@
+//! A waker that panics when woken: the drain catches it and carries on, every other waker
+//! still runs, and the reactor keeps working afterwards.
+
+mod common;
+
+use std::sync::{Arc, Once};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use common::{Pipe, BACKENDS};
+use ringaio_core::{Iocb, Target};
+use ringaio_reactor::{Key, Reactor};
+
+const MSG: &str = "this test's waker panics on purpose";
+
+struct Panicker;
+
+impl Wake for Panicker {
+    fn wake(self: Arc<Self>) {
+        panic!("{MSG}");
+    }
+}
+
+/// Keeps the expected panics out of the test output; every other panic is reported as usual.
+fn quiet_expected_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let ours = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|s| s == MSG);
+            if !ours {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn noop(reactor: &Reactor) -> Key {
+    // SAFETY: a no-op points at no memory.
+    unsafe { reactor.submit(Iocb::noop()) }.expect("submit")
+}
+
+/// Parks until every key is ready; returns their outcomes' results.
+fn finish_all(reactor: &Reactor, keys: &[Key]) -> Vec<i32> {
+    let start = Instant::now();
+    while reactor.stats().in_flight > 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "hang");
+        common::park(reactor, Some(Duration::from_millis(20)));
+    }
+    keys.iter()
+        .map(|key| match common::poll_once(reactor, *key) {
+            Poll::Ready(outcome) => outcome.result,
+            Poll::Pending => panic!("{key:?} not ready with nothing in flight"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_panicking_waker_does_not_stop_the_others() {
+    quiet_expected_panics();
+    for backend in BACKENDS {
+        let reactor = common::reactor(backend);
+        if !common::got(&reactor, backend) {
+            continue;
+        }
+        let panicker = Waker::from(Arc::new(Panicker));
+        let mut counters = Vec::new();
+        let mut keys = Vec::new();
+        for i in 0..8 {
+            let key = noop(&reactor);
+            // Nothing completes before a park, so each poll registers its waker.
+            if i % 2 == 0 {
+                let pending = reactor.poll(key, &mut Context::from_waker(&panicker));
+                assert!(pending.is_pending());
+            } else {
+                let (counter, waker) = common::counting_waker();
+                let pending = reactor.poll(key, &mut Context::from_waker(&waker));
+                assert!(pending.is_pending());
+                counters.push(counter);
+            }
+            keys.push(key);
+        }
+        assert_eq!(finish_all(&reactor, &keys), vec![0; 8], "{backend:?}");
+        for counter in &counters {
+            assert_eq!(
+                counter.get(),
+                1,
+                "{backend:?}: a waker after a panicking one never ran"
+            );
+        }
+        assert_eq!(reactor.stats().slots, 0);
+
+        // Still working: a pipe read woken by a panicking waker, next to a counted one.
+        let pipe = Pipe::new();
+        let mut buf = [0u8; 8];
+        let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
+        // SAFETY: `buf` outlives the read: its result is taken below.
+        let read = unsafe { reactor.submit(iocb) }.expect("submit");
+        assert!(reactor
+            .poll(read, &mut Context::from_waker(&panicker))
+            .is_pending());
+        let other = noop(&reactor);
+        let (counter, waker) = common::counting_waker();
+        assert!(reactor
+            .poll(other, &mut Context::from_waker(&waker))
+            .is_pending());
+        common::park(&reactor, Some(Duration::ZERO));
+        pipe.write(b"again");
+        assert_eq!(
+            finish_all(&reactor, &[read, other]),
+            vec![5, 0],
+            "{backend:?}"
+        );
+        assert_eq!(&buf[..5], b"again");
+        assert_eq!(counter.get(), 1);
+        assert_eq!(reactor.stats().slots, 0);
+    }
+}
+
+#[test]
+fn drain_survives_only_panicking_wakers() {
+    quiet_expected_panics();
+    for backend in BACKENDS {
+        let reactor = common::reactor(backend);
+        if !common::got(&reactor, backend) {
+            continue;
+        }
+        let panicker = Waker::from(Arc::new(Panicker));
+        let keys: Vec<Key> = (0..4).map(|_| noop(&reactor)).collect();
+        for key in &keys {
+            assert!(reactor
+                .poll(*key, &mut Context::from_waker(&panicker))
+                .is_pending());
+        }
+        assert_eq!(finish_all(&reactor, &keys), vec![0; 4], "{backend:?}");
+        let key = noop(&reactor);
+        assert_eq!(common::wait(&reactor, key).result, 0);
+        drop(reactor);
+    }
+}
