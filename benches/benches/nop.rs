@@ -61,11 +61,72 @@ fn round_trip(ring: &mut IoUring, batch: u32) {
     }
 }
 
-// ringaio_nop: the same measurement through `ringaio::nop().await` goes here, behind
-// `#[cfg(feature = "ringaio-engine")]`, once the runtime exists: build one
-// `ringaio::Runtime`, and for each batch size pass `per_op` a closure that runs
-// `rt.block_on(...)` over `batch` `ringaio::nop()` futures joined together (so that all
-// `batch` are in flight at once), then add `ringaio_nop` to `criterion_group!` below.
+/// The same round trip through the whole ringaio stack: `batch` `ringaio::nop()` futures
+/// joined in one task (all in flight at once), one runtime tick to submit them with one
+/// `io_uring_enter`, their completions reaped into slots and the task woken.
+#[cfg(feature = "ringaio-engine")]
+fn ringaio_nop(c: &mut Criterion) {
+    let mut group = c.benchmark_group("nop");
+    let rt = match ringaio::Runtime::builder().entries(256).build() {
+        Ok(rt) if rt.backend() == ringaio::Backend::Uring => rt,
+        _ => {
+            eprintln!("skipping nop/ringaio: no io_uring here");
+            return;
+        }
+    };
+    for batch in BATCHES {
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::new("ringaio", batch), &batch, |b, &batch| {
+            b.iter_custom(|iters| {
+                let batches = iters.div_ceil(u64::from(batch)).max(1);
+                let start = Instant::now();
+                rt.block_on(async {
+                    let mut ops = Vec::with_capacity(batch as usize);
+                    for _ in 0..batches {
+                        ops.extend((0..batch).map(|_| Some(ringaio::nop())));
+                        join_unpin(&mut ops).await;
+                        ops.clear();
+                    }
+                });
+                let done = batches * u64::from(batch);
+                start.elapsed().mul_f64(iters as f64 / done as f64)
+            });
+        });
+    }
+    group.finish();
+}
 
-criterion_group!(benches, uring_nop);
+/// Polls every future until all are done: the cheapest join for a small batch (no per-future
+/// allocation, unlike `join_all` past 30 futures), so the runtime's cost is what is measured.
+#[cfg(feature = "ringaio-engine")]
+async fn join_unpin<F>(ops: &mut [Option<F>])
+where
+    F: std::future::Future<Output = std::io::Result<()>> + Unpin,
+{
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for slot in ops.iter_mut() {
+            if let Some(op) = slot {
+                match std::pin::Pin::new(op).poll(cx) {
+                    std::task::Poll::Ready(r) => {
+                        black_box(r).expect("nop");
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await
+}
+
+#[cfg(not(feature = "ringaio-engine"))]
+fn ringaio_nop(_: &mut Criterion) {}
+
+criterion_group!(benches, uring_nop, ringaio_nop);
 criterion_main!(benches);

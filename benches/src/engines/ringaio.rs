@@ -11,10 +11,11 @@ use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use ringaio::buf::AlignedBuf;
 use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
-use super::{unsupported, Engine, RoundResult};
+use super::{Engine, RoundResult};
 use crate::workload::{Offsets, Workload};
 
 /// A ringaio runtime, kept across rounds.
@@ -30,15 +31,6 @@ impl RingaioEngine {
         } else {
             "ringaio"
         };
-        if w.direct {
-            // Vec<u8> is not page-aligned. To enable: implement ringaio::buf::IoBuf and
-            // IoBufMut for workload::AlignedBuf (as tokio_uring.rs does), use w.buffer(i)
-            // below, and drop this check.
-            return Err(unsupported(
-                name,
-                "--direct yet (needs an aligned buffer type)",
-            ));
-        }
         super::note_no_fixed(w, name);
         let entries = w.ring_entries();
         let rt = if fallback {
@@ -67,6 +59,7 @@ impl Engine for RingaioEngine {
                     File::options()
                         .read(true)
                         .write(write)
+                        .custom_flags(if w.direct { libc::O_DIRECT } else { 0 })
                         .open(&w.path)
                         .await?,
                 ))
@@ -75,13 +68,14 @@ impl Engine for RingaioEngine {
             };
             let start = Instant::now();
             let deadline = start + d;
-            let workers: Vec<_> = (0..w.iodepth as u64)
-                .map(|i| {
+            let workers = (0..w.iodepth as u64)
+                .map(|i| -> io::Result<_> {
                     let (file, offsets) = (file.clone(), w.offsets(i));
-                    let buf = w.buffer(i).to_vec();
-                    ringaio::spawn(worker(file, offsets, buf, write, deadline))
+                    let mut buf = AlignedBuf::new(w.bs, 4096)?;
+                    buf.as_mut_slice().copy_from_slice(&w.buffer(i));
+                    Ok(ringaio::spawn(worker(file, offsets, buf, write, deadline)))
                 })
-                .collect();
+                .collect::<io::Result<Vec<_>>>()?;
             let mut total = RoundResult::new();
             for worker in workers {
                 let part = worker
@@ -99,7 +93,7 @@ impl Engine for RingaioEngine {
 async fn worker(
     file: Option<Rc<File>>,
     mut offsets: Offsets,
-    mut buf: Vec<u8>,
+    mut buf: AlignedBuf,
     write: bool,
     deadline: Instant,
 ) -> io::Result<RoundResult> {

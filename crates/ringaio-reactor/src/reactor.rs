@@ -43,7 +43,7 @@ struct Inner {
     ring: Option<Ring>,
     slots: Slots,
     /// Requests admitted beyond CQ room, in order.
-    queue: VecDeque<Key>,
+    queue: VecDeque<(Key, Iocb)>,
     /// CQEs the ring still owes us: requests, cancels and the wake read.
     in_kernel: usize,
     /// Most requests in the ring at once: half the CQ (cancels may take the other half).
@@ -314,8 +314,17 @@ impl Reactor {
     /// # Errors
     /// `io_uring_enter` errors other than interruptions and timeouts.
     pub fn park(&self, timeout: Option<Duration>) -> io::Result<usize> {
-        self.inner.borrow_mut().wait(timeout, &self.notifier)?;
+        self.wait(timeout)?;
         Ok(self.drain())
+    }
+
+    /// The first half of [`park`](Reactor::park): submit and wait, without draining, so the
+    /// caller can note that it is awake before wakers run.
+    ///
+    /// # Errors
+    /// As [`park`](Reactor::park).
+    pub fn wait(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.inner.borrow_mut().wait(timeout, &self.notifier)
     }
 
     /// Shuts down: cancels everything in flight and drains until every request's final
@@ -392,33 +401,36 @@ impl Inner {
         if self.shut {
             return Err(shut_down_error());
         }
-        iocb.validate()?;
         if iocb.opcode == Opcode::AsyncCancel {
             // Cancellation goes through `Reactor::cancel`, which knows the request's route.
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         match self.route(&iocb) {
             Route::Ring if self.in_kernel < self.budget && self.queue.is_empty() => {
-                let key = self.slots.insert(iocb, KERNEL, Route::Ring);
-                if let Err(e) = self.push(key, &iocb) {
+                // `to_sqe` validates before anything is taken.
+                let sqe = to_sqe(&iocb)?;
+                let key = self.slots.insert(&iocb, KERNEL, Route::Ring);
+                if let Err(e) = self.push_sqe(sqe.user_data(key.user_data())) {
                     self.slots.remove(key);
                     return Err(e);
                 }
                 Ok(key)
             }
             Route::Ring => {
-                let key = self.slots.insert(iocb, QUEUED, Route::Ring);
-                self.queue.push_back(key);
+                iocb.validate()?;
+                let key = self.slots.insert(&iocb, QUEUED, Route::Ring);
+                self.queue.push_back((key, iocb));
                 Ok(key)
             }
             Route::Pool => {
+                iocb.validate()?;
                 if matches!(iocb.fd, Target::Fixed(_)) {
                     return Err(io::Error::new(
                         io::ErrorKind::Unsupported,
                         "registered files need io_uring; this request would run on the pool",
                     ));
                 }
-                let key = self.slots.insert(iocb, KERNEL, Route::Pool);
+                let key = self.slots.insert(&iocb, KERNEL, Route::Pool);
                 let (threads, notifier) = (self.pool_threads, &self.notifier);
                 let pool = self
                     .pool
@@ -430,9 +442,10 @@ impl Inner {
                 Ok(key)
             }
             Route::Timer => {
+                iocb.validate()?;
                 // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
                 let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer);
+                let key = self.slots.insert(&iocb, KERNEL, Route::Timer);
                 self.timers.insert(Instant::now() + after, key);
                 Ok(key)
             }
@@ -442,6 +455,11 @@ impl Inner {
     /// Pushes `key`'s SQE to the ring.
     fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
         let sqe = to_sqe(&iocb.with_data(key.user_data()))?;
+        self.push_sqe(sqe)
+    }
+
+    /// Pushes an SQE whose user data names a slot that holds the request.
+    fn push_sqe(&mut self, sqe: ringaio_core::uring::Entry) -> io::Result<()> {
         let ring = self.ring.as_mut().ok_or_else(shut_down_error)?;
         // SAFETY: the slot keeps the request alive until its final CQE, and the memory it
         // points at is kept by the waiter or by the slot (`Reactor::submit`'s contract).
@@ -489,7 +507,7 @@ impl Inner {
             .slots
             .held_by_kernel()
             .map(|(k, _)| k)
-            .chain(self.queue.iter().copied())
+            .chain(self.queue.iter().map(|(k, _)| *k))
             .collect();
         for key in held {
             if self.slots.mark_cancelling(key) {
@@ -621,7 +639,7 @@ impl Inner {
     /// Moves queued requests into the ring while there is CQ room.
     fn admit(&mut self) {
         while self.in_kernel < self.budget {
-            let Some(key) = self.queue.pop_front() else {
+            let Some((key, iocb)) = self.queue.pop_front() else {
                 return;
             };
             let Some(slot) = self.slots.get(key) else {
@@ -630,7 +648,6 @@ impl Inner {
             if slot.state & QUEUED == 0 {
                 continue;
             }
-            let iocb = slot.iocb;
             self.slots.mark_submitted(key);
             if let Err(e) = self.push(key, &iocb) {
                 tracing::warn!(error = %e, "queued request could not be submitted");

@@ -41,7 +41,8 @@ pub(crate) struct Slot {
     generation: u32,
     pub(crate) state: u8,
     pub(crate) route: Route,
-    pub(crate) iocb: Iocb,
+    /// Whether the request's result is an fd that must be closed if nobody takes it.
+    returns_fd: bool,
     result: Outcome,
     shots: VecDeque<Outcome>,
     waker: Option<Waker>,
@@ -90,7 +91,7 @@ impl Slots {
     }
 
     /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`).
-    pub(crate) fn insert(&mut self, iocb: Iocb, owner: u8, route: Route) -> Key {
+    pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route) -> Key {
         self.generation = self.generation.wrapping_add(1) & GENERATION_MASK;
         let generation = self.generation;
         let entry = self.slab.vacant_entry();
@@ -102,7 +103,7 @@ impl Slots {
             generation,
             state: WAITER | owner,
             route,
-            iocb,
+            returns_fd: iocb.opcode.returns_fd(),
             result: Outcome {
                 result: 0,
                 flags: 0,
@@ -168,7 +169,7 @@ impl Slots {
             return Finished::Wake(slot.waker.take());
         }
         let close =
-            (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+            (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: None,
@@ -188,7 +189,7 @@ impl Slots {
         }
         let slot = self.slab.remove(key.index as usize);
         let close =
-            (slot.iocb.opcode.returns_fd() && outcome.result >= 0).then_some(outcome.result);
+            (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: slot.keep,
@@ -306,7 +307,7 @@ mod tests {
     #[test]
     fn completes_then_poll_frees() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         let (flag, w) = waker();
         assert_eq!(slots.poll(key, &w), None);
         match slots.finish(key, ok(5)) {
@@ -321,7 +322,7 @@ mod tests {
     #[test]
     fn orphan_keeps_resources_until_final_completion() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         let buf = Arc::new(());
         let kept = buf.clone();
         assert_eq!(
@@ -343,7 +344,7 @@ mod tests {
     #[test]
     fn release_after_completion_is_immediate() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         slots.finish(key, ok(0));
         assert_eq!(
             slots.release(key, || unreachable!("kernel is done")),
@@ -355,7 +356,7 @@ mod tests {
     #[test]
     fn queued_release_frees_without_cancel() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), QUEUED, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), QUEUED, Route::Ring);
         assert_eq!(slots.release(key, || unreachable!()), Release::Done);
         assert_eq!(slots.len(), 0);
     }
@@ -363,11 +364,11 @@ mod tests {
     #[test]
     fn stale_keys_touch_nothing() {
         let mut slots = Slots::default();
-        let old = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let old = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         slots.finish(old, ok(0));
         let (_, w) = waker();
         slots.poll(old, &w);
-        let new = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         assert_eq!(old.index, new.index, "slot reused");
         assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
         assert!(!slots.mark_cancelling(old));
@@ -377,7 +378,7 @@ mod tests {
     #[test]
     fn only_one_cancel_per_request() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         assert!(slots.mark_cancelling(key));
         assert!(!slots.mark_cancelling(key));
         assert_eq!(
@@ -404,7 +405,7 @@ mod tests {
     #[test]
     fn multishot_completions_queue_until_final() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         let (_, w) = waker();
         slots.more(key, ok(1));
         slots.more(key, ok(2));
@@ -418,7 +419,7 @@ mod tests {
     #[test]
     fn leaked_slots_tell_late_waiters_to_leak() {
         let mut slots = Slots::default();
-        let key = slots.insert(Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         assert_eq!(slots.leak_all_held(), 1);
         assert_eq!(slots.release(key, || unreachable!()), Release::Leak);
     }

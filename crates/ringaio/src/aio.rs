@@ -1,6 +1,7 @@
 //! The Linux AIO names for the three file operations of the original design
 //! (`aio_read`, `aio_write`, `aio_fsync`), as awaitable operations.
 
+use std::future::Future;
 use std::io;
 
 use crate::buf::{IoBuf, IoBufMut};
@@ -35,10 +36,10 @@ pub async fn aio_fsync(file: &File, datasync: bool) -> io::Result<()> {
 }
 
 /// A request that does nothing, through the whole stack: the runtime's own per-operation
-/// cost, for benchmarks.
+/// cost, for benchmarks. The future is `Unpin`, so many can be polled from a plain `Vec`.
 ///
 /// # Errors
 /// An error when no runtime runs on this thread.
-pub async fn nop() -> io::Result<()> {
-    crate::op::Op::submit(crate::ops::Nop).await
+pub fn nop() -> impl Future<Output = io::Result<()>> + Unpin {
+    crate::op::Op::submit(crate::ops::Nop)
 }

@@ -8,27 +8,42 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
+use std::cell::{Cell, UnsafeCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 
 use async_task::Runnable;
-use futures::future::{AbortHandle, Abortable};
 use futures::FutureExt;
 use ringaio_reactor::Notifier;
 use slab::Slab;
 
-use crate::join::{JoinHandle, TaskOutput};
+use crate::join::JoinHandle;
+
+thread_local! {
+    /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
+    static RUNNING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
+}
 
 /// The part of the executor other threads reach through wakers.
 pub(crate) struct Shared {
-    queue: Mutex<VecDeque<Runnable>>,
+    /// Tasks woken on the runtime's own thread while it runs: no lock, no atomics.
+    local: UnsafeCell<VecDeque<Runnable>>,
+    /// Tasks woken from other threads (or while the runtime is not running).
+    remote: Mutex<VecDeque<Runnable>>,
+    has_remote: AtomicBool,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) parked: AtomicBool,
     notifier: Notifier,
     owner: ThreadId,
 }
+
+// SAFETY: `local` is only touched on the owner thread: by `schedule` when `RUNNING` (a
+// thread-local) points at this `Shared`, which only the owner thread's `block_on` sets, and
+// by the executor's methods, which run on the owner thread (`Executor` is `!Send`). The
+// other fields are `Sync`.
+unsafe impl Sync for Shared {}
 
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -39,12 +54,19 @@ impl fmt::Debug for Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, VecDeque<Runnable>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    fn remote(&self) -> MutexGuard<'_, VecDeque<Runnable>> {
+        self.remote.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn schedule(&self, runnable: Runnable) {
-        self.lock().push_back(runnable);
+        if RUNNING.with(Cell::get) == self as *const Shared {
+            // SAFETY: we are on the owner thread (see the `Sync` impl), and no reference
+            // into `local` is held across a call that could get here.
+            unsafe { (*self.local.get()).push_back(runnable) };
+            return;
+        }
+        self.remote().push_back(runnable);
+        self.has_remote.store(true, Ordering::SeqCst);
         self.unpark();
     }
 
@@ -54,6 +76,23 @@ impl Shared {
             self.notifier.notify();
         }
     }
+
+    /// Marks this thread as running the runtime until the guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> RunningGuard {
+        let previous = RUNNING.with(|r| r.replace(Arc::as_ptr(self)));
+        RunningGuard { previous }
+    }
+}
+
+/// Restores the previous `RUNNING` value.
+pub(crate) struct RunningGuard {
+    previous: *const Shared,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        let _ = RUNNING.try_with(|r| r.set(self.previous));
+    }
 }
 
 impl Drop for Shared {
@@ -61,8 +100,9 @@ impl Drop for Shared {
         // The last waker may die on another thread after the runtime is gone; a local task
         // must not be dropped there (async-task would panic): leak it instead.
         if thread::current().id() != self.owner {
-            let queue = std::mem::take(self.queue.get_mut().unwrap_or_else(|e| e.into_inner()));
-            for runnable in queue {
+            let remote = std::mem::take(self.remote.get_mut().unwrap_or_else(|e| e.into_inner()));
+            let local = std::mem::take(self.local.get_mut());
+            for runnable in remote.into_iter().chain(local) {
                 std::mem::forget(runnable);
             }
         }
@@ -115,7 +155,9 @@ impl Executor {
     pub(crate) fn new(notifier: Notifier) -> Rc<Executor> {
         Rc::new_cyclic(|this| Executor {
             shared: Arc::new(Shared {
-                queue: Mutex::new(VecDeque::new()),
+                local: UnsafeCell::new(VecDeque::new()),
+                remote: Mutex::new(VecDeque::new()),
+                has_remote: AtomicBool::new(false),
                 parked: AtomicBool::new(false),
                 notifier,
                 owner: thread::current().id(),
@@ -130,44 +172,67 @@ impl Executor {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (abort, registration) = AbortHandle::new_pair();
         let mut active = self.active.borrow_mut();
         let entry = active.vacant_entry();
         let task: Registered<_> = Registered {
-            future: Abortable::new(AssertUnwindSafe(future).catch_unwind(), registration),
+            future: AssertUnwindSafe(future).catch_unwind(),
             executor: self.this.clone(),
             index: entry.key(),
         };
         let shared = self.shared.clone();
-        let (runnable, task) = async_task::spawn_local::<_, _>(
-            async move {
-                let out: TaskOutput<F::Output> = task.await;
-                out
-            },
-            move |runnable| shared.schedule(runnable),
-        );
+        let (runnable, task) = async_task::spawn_local::<_, _>(task, move |runnable| {
+            shared.schedule(runnable)
+        });
         entry.insert(runnable.waker());
         drop(active);
         runnable.schedule();
-        JoinHandle::new(task, abort)
+        JoinHandle::new(task)
+    }
+
+    fn pop(&self) -> Option<Runnable> {
+        // SAFETY: `Executor` is `!Send`: this runs on the owner thread, and the borrow ends
+        // before anything that could schedule.
+        if let Some(r) = unsafe { (*self.shared.local.get()).pop_front() } {
+            return Some(r);
+        }
+        if !self.shared.has_remote.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut remote = self.shared.remote();
+        let r = remote.pop_front();
+        if remote.is_empty() {
+            self.shared.has_remote.store(false, Ordering::SeqCst);
+        }
+        r
     }
 
     /// Whether a task is queued.
     pub(crate) fn has_work(&self) -> bool {
-        !self.shared.lock().is_empty()
+        // SAFETY: as in `pop`.
+        !unsafe { (*self.shared.local.get()).is_empty() }
+            || self.shared.has_remote.load(Ordering::SeqCst)
     }
 
     /// Runs up to `budget` queued tasks; returns how many ran.
     pub(crate) fn run(&self, budget: usize) -> usize {
         let mut ran = 0;
         while ran < budget {
-            let Some(runnable) = self.shared.lock().pop_front() else {
+            let Some(runnable) = self.pop() else {
                 break;
             };
             runnable.run();
             ran += 1;
         }
         ran
+    }
+
+    fn take_all(&self) -> Vec<Runnable> {
+        // SAFETY: as in `pop`.
+        let local = std::mem::take(unsafe { &mut *self.shared.local.get() });
+        let mut all: Vec<Runnable> = local.into();
+        all.extend(self.shared.remote().drain(..));
+        self.shared.has_remote.store(false, Ordering::SeqCst);
+        all
     }
 
     /// Drops every task: wakes those that wait so they are queued, then drops what is
@@ -183,7 +248,7 @@ impl Executor {
             for waker in wakers {
                 waker.wake();
             }
-            let queued: Vec<Runnable> = self.shared.lock().drain(..).collect();
+            let queued = self.take_all();
             if queued.is_empty() {
                 break;
             }
@@ -193,7 +258,6 @@ impl Executor {
             }
         }
         // Tasks woken while being dropped may have re-queued themselves.
-        let rest: Vec<Runnable> = self.shared.lock().drain(..).collect();
-        drop(rest);
+        drop(self.take_all());
     }
 }

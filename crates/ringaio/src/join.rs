@@ -1,12 +1,11 @@
 //! `JoinHandle` and `JoinError`.
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-use futures::future::{AbortHandle, Aborted};
 
 /// Why a task gave no value.
 pub enum JoinError {
@@ -63,32 +62,35 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
-pub(crate) type TaskOutput<T> = Result<Result<T, Box<dyn Any + Send>>, Aborted>;
+pub(crate) type TaskOutput<T> = Result<T, Box<dyn Any + Send>>;
 
 /// Awaits a spawned task. Dropping it detaches the task, which keeps running;
 /// [`abort`](JoinHandle::abort) cancels it.
 pub struct JoinHandle<T> {
-    task: Option<async_task::FallibleTask<TaskOutput<T>>>,
-    abort: AbortHandle,
+    task: RefCell<Option<async_task::FallibleTask<TaskOutput<T>>>>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<TaskOutput<T>>, abort: AbortHandle) -> Self {
+    pub(crate) fn new(task: async_task::Task<TaskOutput<T>>) -> Self {
         JoinHandle {
-            task: Some(task.fallible()),
-            abort,
+            task: RefCell::new(Some(task.fallible())),
         }
     }
 
-    /// Cancels the task: its future is dropped at its next wake-up (dropping its operations,
-    /// which cancels them), and awaiting this handle gives [`JoinError::Cancelled`].
+    /// Cancels the task: its future is dropped (dropping its operations, which cancels them)
+    /// without being polled again, and awaiting this handle gives [`JoinError::Cancelled`].
+    /// A task that already finished keeps its output.
     pub fn abort(&self) {
-        self.abort.abort();
+        let mut task = self.task.borrow_mut();
+        if task.as_ref().is_some_and(|t| !t.is_finished()) {
+            // Dropping an async-task handle cancels the task; the runtime drops its future.
+            drop(task.take());
+        }
     }
 
-    /// Whether the task has finished.
+    /// Whether the task has finished (or was aborted).
     pub fn is_finished(&self) -> bool {
-        self.task.as_ref().is_none_or(|t| t.is_finished())
+        self.task.borrow().as_ref().is_none_or(|t| t.is_finished())
     }
 }
 
@@ -103,26 +105,27 @@ impl<T> fmt::Debug for JoinHandle<T> {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(task) = self.task.as_mut() else {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = self.task.borrow_mut();
+        let Some(task) = slot.as_mut() else {
             return Poll::Ready(Err(JoinError::Cancelled));
         };
         let out = match Pin::new(task).poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(out) => out,
         };
-        self.task = None;
+        *slot = None;
         Poll::Ready(match out {
-            Some(Ok(Ok(value))) => Ok(value),
-            Some(Ok(Err(panic))) => Err(JoinError::Panic(panic)),
-            Some(Err(Aborted)) | None => Err(JoinError::Cancelled),
+            Some(Ok(value)) => Ok(value),
+            Some(Err(panic)) => Err(JoinError::Panic(panic)),
+            None => Err(JoinError::Cancelled),
         })
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
+        if let Some(task) = self.task.get_mut().take() {
             task.detach();
         }
     }

@@ -114,8 +114,11 @@ impl Wake for MainWaker {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::SeqCst);
-        self.shared.unpark();
+        // Completions often wake the main future many times per tick: once is enough.
+        if !self.woken.load(Ordering::Relaxed) {
+            self.woken.store(true, Ordering::SeqCst);
+            self.shared.unpark();
+        }
     }
 }
 
@@ -171,6 +174,7 @@ impl Runtime {
         let executor = &self.handle.executor;
         let reactor = &self.handle.reactor;
         let shared = executor.shared.clone();
+        let _running = shared.enter();
         let main = Arc::new(MainWaker {
             woken: AtomicBool::new(true),
             shared: shared.clone(),
@@ -192,9 +196,11 @@ impl Runtime {
                     timeout = None;
                 }
             }
-            let parked = reactor.park(timeout);
+            let waited = reactor.wait(timeout);
+            // Awake before the wakers run: their wakes need no eventfd write.
             shared.parked.store(false, Ordering::SeqCst);
-            if let Err(e) = parked {
+            reactor.drain();
+            if let Err(e) = waited {
                 tracing::error!(error = %e, "ringaio: waiting for completions failed");
                 std::thread::sleep(Duration::from_millis(1));
             }
