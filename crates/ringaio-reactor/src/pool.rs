@@ -24,6 +24,8 @@ struct Job {
 struct State {
     jobs: VecDeque<Job>,
     done: Vec<(u64, i32)>,
+    /// Jobs a worker is running.
+    running: Vec<u64>,
     /// Running jobs asked to stop (honoured while they wait for readiness).
     cancelled: Vec<u64>,
     idle: usize,
@@ -49,6 +51,7 @@ impl Shared {
         let mut state = self.lock();
         let was_empty = state.done.is_empty();
         state.done.push((user_data, result));
+        state.running.retain(|u| *u != user_data);
         state.cancelled.retain(|u| *u != user_data);
         drop(state);
         if was_empty {
@@ -126,9 +129,10 @@ impl Pool {
             state.jobs.remove(pos);
             drop(state);
             self.shared.complete(user_data, -libc::ECANCELED);
-        } else {
+        } else if state.running.contains(&user_data) {
             state.cancelled.push(user_data);
         }
+        // Otherwise it has finished: its result waits in `done`.
     }
 
     /// Moves every finished result into `out`.
@@ -170,6 +174,7 @@ fn worker(shared: &Shared) {
         let mut state = shared.lock();
         let job = loop {
             if let Some(job) = state.jobs.pop_front() {
+                state.running.push(job.user_data);
                 break job;
             }
             if state.shutdown {

@@ -272,8 +272,14 @@ impl Reactor {
             return;
         }
         let keep = || -> Resources { Box::new(resources.take()) };
-        if let Release::Kept { cancel: true } = inner.slots.release(key, keep) {
-            inner.send_cancel(key);
+        match inner.slots.release(key, keep) {
+            Release::Kept { cancel: true } => inner.send_cancel(key),
+            Release::Close(fd) => {
+                drop(inner);
+                // SAFETY: the fd came from an openat whose result nobody received: we own it.
+                unsafe { libc::close(fd) };
+            }
+            Release::Kept { cancel: false } | Release::Done | Release::Leak => {}
         }
     }
 
@@ -297,7 +303,11 @@ impl Reactor {
             // SAFETY: the fd came from an openat whose result nobody received: we own it.
             unsafe { libc::close(fd) };
         }
-        out.garbage.clear();
+        for garbage in out.garbage.drain(..) {
+            if catch_unwind(AssertUnwindSafe(|| drop(garbage))).is_err() {
+                tracing::error!("dropping an orphaned request's resources panicked");
+            }
+        }
         for waker in out.wakers.drain(..) {
             if catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
                 tracing::error!("a waker panicked; the reactor carries on");

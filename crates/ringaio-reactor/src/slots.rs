@@ -73,6 +73,8 @@ pub(crate) enum Release {
     Kept { cancel: bool },
     /// Shutdown gave up on this request: leak them.
     Leak,
+    /// As `Done`, and close this fd: the request's result, which nobody will receive.
+    Close(RawFd),
 }
 
 #[derive(Debug, Default)]
@@ -168,8 +170,7 @@ impl Slots {
             slot.shots.push_back(outcome);
             return Finished::Wake(slot.waker.take());
         }
-        let close =
-            (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
+        let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: None,
@@ -188,8 +189,7 @@ impl Slots {
             return Finished::Wake(slot.waker.take());
         }
         let slot = self.slab.remove(key.index as usize);
-        let close =
-            (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
+        let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
             close,
             garbage: slot.keep,
@@ -243,6 +243,10 @@ impl Slots {
         let Some(slot) = self.get_mut(key) else {
             return Release::Done;
         };
+        if slot.state & WAITER == 0 {
+            // Released already: these resources were never promised to the kernel.
+            return Release::Done;
+        }
         if slot.state & LEAKED != 0 {
             slot.state &= !WAITER;
             return Release::Leak;
@@ -250,9 +254,16 @@ impl Slots {
         slot.state &= !WAITER;
         slot.waker = None;
         if is_free(slot.state) {
-            // Completed, or still queued in user space (the queue skips stale keys).
+            // Completed, or still queued in user space (the queue skips stale keys). A
+            // completed openat's fd now has nobody to receive it.
+            let result = slot.result.result;
+            let close = slot.state & COMPLETE != 0 && slot.returns_fd && result >= 0;
             self.slab.remove(key.index as usize);
-            return Release::Done;
+            return if close {
+                Release::Close(result)
+            } else {
+                Release::Done
+            };
         }
         slot.keep = Some(keep());
         let cancel = slot.state & (CANCELLING | QUEUED) == 0;
@@ -391,7 +402,7 @@ mod tests {
     fn orphaned_open_closes_its_fd() {
         let mut slots = Slots::default();
         let key = slots.insert(
-            Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
+            &Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
             KERNEL,
             Route::Ring,
         );
@@ -414,6 +425,29 @@ mod tests {
         assert_eq!(slots.poll_shot(key, &w), None);
         slots.finish(key, ok(0));
         assert_eq!(slots.poll(key, &w), Some(ok(0)));
+    }
+
+    #[test]
+    fn a_second_release_takes_nothing() {
+        let mut slots = Slots::default();
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        assert_eq!(
+            slots.release(key, || Box::new(())),
+            Release::Kept { cancel: true }
+        );
+        assert_eq!(slots.release(key, || unreachable!()), Release::Done);
+    }
+
+    #[test]
+    fn releasing_a_completed_open_closes_its_fd() {
+        let mut slots = Slots::default();
+        let key = slots.insert(
+            &Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
+            KERNEL,
+            Route::Ring,
+        );
+        slots.finish(key, ok(42));
+        assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
     }
 
     #[test]

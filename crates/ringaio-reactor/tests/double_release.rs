@@ -11,8 +11,6 @@ use common::{DropLog, GuardBuf, OnDrop, Pipe, BACKENDS};
 use ringaio_core::{Iocb, Target};
 
 #[test]
-#[ignore = "bug: a second release() of an in-flight key drops the resources the first one \
-            handed over (Slots::release overwrites `keep`), before the read completes"]
 fn second_release_keeps_the_first_resources() {
     for backend in BACKENDS {
         let reactor = common::reactor(backend);

@@ -197,7 +197,6 @@ fn released_after_the_open_succeeded_unreaped() {
 }
 
 #[test]
-#[ignore = "bug: release() of an openat that completed (reaped, not yet polled) leaks the fd"]
 fn released_after_the_result_was_reaped() {
     let _serial = serial();
     for backend in BACKENDS {
