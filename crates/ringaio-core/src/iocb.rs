@@ -304,28 +304,10 @@ impl Iocb {
             }
             Opcode::AsyncCancel => {}
         }
-        if matches!(self.fd, Target::Fixed(_)) && !self.opcode_takes_fixed_file() {
+        if matches!(self.fd, Target::Fixed(_)) && !self.opcode.takes_fixed_file() {
             return einval();
         }
         Ok(())
-    }
-
-    fn opcode_takes_fixed_file(&self) -> bool {
-        matches!(
-            self.opcode,
-            Opcode::Pread
-                | Opcode::Pwrite
-                | Opcode::Preadv
-                | Opcode::Pwritev
-                | Opcode::ReadFixed
-                | Opcode::WriteFixed
-                | Opcode::Fsync
-                | Opcode::Fdsync
-                | Opcode::Poll
-                | Opcode::Close
-                | Opcode::Fallocate
-                | Opcode::Ftruncate
-        )
     }
 }
 

@@ -130,6 +130,26 @@ impl Opcode {
         )
     }
 
+    /// Whether the request may name a registered file (`Target::Fixed`) in place of an fd.
+    /// (`Close` takes one too, but then closes the registered slot itself.)
+    pub fn takes_fixed_file(self) -> bool {
+        matches!(
+            self,
+            Opcode::Pread
+                | Opcode::Pwrite
+                | Opcode::Preadv
+                | Opcode::Pwritev
+                | Opcode::ReadFixed
+                | Opcode::WriteFixed
+                | Opcode::Fsync
+                | Opcode::Fdsync
+                | Opcode::Poll
+                | Opcode::Close
+                | Opcode::Fallocate
+                | Opcode::Ftruncate
+        )
+    }
+
     /// Whether the request's result is a new file descriptor that someone must close.
     pub fn returns_fd(self) -> bool {
         matches!(self, Opcode::Openat)

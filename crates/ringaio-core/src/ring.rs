@@ -438,6 +438,16 @@ impl Ring {
         self.uring.submitter().register_files(fds)
     }
 
+    /// Registers an empty fixed-file table of `n` slots, to fill with
+    /// [`update_files`](Ring::update_files).
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_FILES` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table exists,
+    /// EINVAL on kernels before 5.19 lacking sparse tables, EMFILE over `RLIMIT_NOFILE`).
+    pub fn register_files_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.uring.submitter().register_files_sparse(n)
+    }
+
     /// Replaces the fixed-file slots from `offset` on with `fds`.
     ///
     /// # Errors

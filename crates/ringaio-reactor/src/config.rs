@@ -51,6 +51,9 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Opcodes to run on the pool even if the ring has them (tests, kernel-bug workarounds).
     pub forbid: Vec<Opcode>,
+    /// Slots in the ring's registered-file table (0: none). Files registered with
+    /// `Reactor::register_file` skip the kernel's fd lookup on every request. Default 1024.
+    pub fixed_files: u32,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             pool_threads: 16,
             shutdown_timeout: Duration::from_secs(5),
             forbid: Vec::new(),
+            fixed_files: 1024,
         }
     }
 }

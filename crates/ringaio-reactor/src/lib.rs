@@ -27,6 +27,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod config;
+mod files;
 mod key;
 mod notifier;
 mod pool;

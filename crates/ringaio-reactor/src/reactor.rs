@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use ringaio_core::{is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
 
 use crate::config::{Backend, Config};
+use crate::files::FixedFiles;
 use crate::key::{Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots};
@@ -41,6 +42,8 @@ pub struct Stats {
 /// The state behind the reactor's `RefCell`.
 struct Inner {
     ring: Option<Ring>,
+    /// The fds with a slot in the ring's registered-file table.
+    files: FixedFiles,
     slots: Slots,
     /// Requests admitted beyond CQ room, in order.
     queue: VecDeque<(Key, Iocb)>,
@@ -109,6 +112,7 @@ impl Reactor {
     pub fn new(config: &Config) -> io::Result<Reactor> {
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
+        let mut fixed_files = 0;
         let ring = match config.backend {
             Backend::Fallback => {
                 fallback_reason = Some("the fallback backend was asked for".to_owned());
@@ -124,6 +128,12 @@ impl Reactor {
                     Ok(mut ring) => {
                         for op in &config.forbid {
                             ring.forbid(*op);
+                        }
+                        if config.fixed_files > 0 {
+                            match ring.register_files_sparse(config.fixed_files) {
+                                Ok(()) => fixed_files = config.fixed_files,
+                                Err(e) => tracing::debug!(error = %e, "no registered files"),
+                            }
                         }
                         Some(ring)
                     }
@@ -152,6 +162,7 @@ impl Reactor {
         Ok(Reactor {
             inner: RefCell::new(Inner {
                 ring,
+                files: FixedFiles::new(fixed_files),
                 slots,
                 queue: VecDeque::new(),
                 in_kernel: 0,
@@ -203,6 +214,41 @@ impl Reactor {
     /// Runs `f` on the ring (to register files or buffers); `None` in fallback mode.
     pub fn with_ring<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> Option<R> {
         self.inner.borrow_mut().ring.as_mut().map(f)
+    }
+
+    /// Gives `fd` a slot in the ring's registered-file table, if there is a free one: from
+    /// then on requests on `fd` that go to the ring use the slot (`IOSQE_FIXED_FILE`) and skip
+    /// the kernel's fd lookup. Returns whether it did. One `io_uring_register` call.
+    ///
+    /// Call [`unregister_file`](Reactor::unregister_file) before closing `fd`, or a later file
+    /// given the same fd number would be confused with this one.
+    pub fn register_file(&self, fd: RawFd) -> bool {
+        let mut inner = self.inner.borrow_mut();
+        let Some(slot) = inner.files.insert(fd) else {
+            return false;
+        };
+        let registered = inner
+            .ring
+            .as_mut()
+            .is_some_and(|ring| ring.update_files(slot, &[fd]).is_ok());
+        if !registered {
+            inner.files.remove(fd);
+        }
+        registered
+    }
+
+    /// Empties `fd`'s registered-file slot (requests in flight keep their own reference to
+    /// the file). One `io_uring_register` call; nothing if `fd` has no slot.
+    pub fn unregister_file(&self, fd: RawFd) {
+        let mut inner = self.inner.borrow_mut();
+        let Some(slot) = inner.files.remove(fd) else {
+            return;
+        };
+        if let Some(ring) = inner.ring.as_mut() {
+            if let Err(e) = ring.update_files(slot, &[-1]) {
+                tracing::warn!(error = %e, fd, "could not empty a registered-file slot");
+            }
+        }
     }
 
     /// Counters.
@@ -418,7 +464,7 @@ impl Inner {
         match self.route(&iocb) {
             Route::Ring if self.in_kernel < self.budget && self.queue.is_empty() => {
                 // `to_sqe` validates before anything is taken.
-                let sqe = to_sqe(&iocb)?;
+                let sqe = to_sqe(&self.with_fixed_file(&iocb))?;
                 let key = self.slots.insert(&iocb, KERNEL, Route::Ring);
                 if let Err(e) = self.push_sqe(sqe.user_data(key.user_data())) {
                     self.slots.remove(key);
@@ -462,9 +508,23 @@ impl Inner {
         }
     }
 
+    /// `iocb` with its fd replaced by its registered-file slot, where it has one.
+    fn with_fixed_file(&self, iocb: &Iocb) -> Iocb {
+        let mut iocb = *iocb;
+        if let Target::Fd(fd) = iocb.fd {
+            // Close on a slot would close the slot, not the fd: leave it alone.
+            if iocb.opcode != Opcode::Close && iocb.opcode.takes_fixed_file() {
+                if let Some(slot) = self.files.lookup(fd) {
+                    iocb.fd = Target::Fixed(slot);
+                }
+            }
+        }
+        iocb
+    }
+
     /// Pushes `key`'s SQE to the ring.
     fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
-        let sqe = to_sqe(&iocb.with_data(key.user_data()))?;
+        let sqe = to_sqe(&self.with_fixed_file(iocb).with_data(key.user_data()))?;
         self.push_sqe(sqe)
     }
 

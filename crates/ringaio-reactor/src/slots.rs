@@ -38,16 +38,20 @@ pub(crate) enum Route {
 
 #[derive(Debug)]
 pub(crate) struct Slot {
+    // 56 bytes: slots are written on every submission.
     generation: u32,
     pub(crate) state: u8,
     pub(crate) route: Route,
     /// Whether the request's result is an fd that must be closed if nobody takes it.
     returns_fd: bool,
     result: Outcome,
-    shots: VecDeque<Outcome>,
+    /// Non-final completions of a multishot request (boxed: most requests have none).
+    shots: Option<Box<VecDeque<Outcome>>>,
     waker: Option<Waker>,
     keep: Option<Resources>,
 }
+
+const _: () = assert!(std::mem::size_of::<Slot>() <= 64);
 
 /// What must happen after a final completion reached its slot.
 #[derive(Debug)]
@@ -110,7 +114,7 @@ impl Slots {
                 result: 0,
                 flags: 0,
             },
-            shots: VecDeque::new(),
+            shots: None,
             waker: None,
             keep: None,
         });
@@ -167,7 +171,7 @@ impl Slots {
             return Finished::Stale;
         };
         if slot.state & WAITER != 0 {
-            slot.shots.push_back(outcome);
+            slot.shots.get_or_insert_default().push_back(outcome);
             return Finished::Wake(slot.waker.take());
         }
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
@@ -215,7 +219,7 @@ impl Slots {
     /// The waiter of a multishot request asks for its next completion.
     pub(crate) fn poll_shot(&mut self, key: Key, waker: &Waker) -> Option<Outcome> {
         let slot = self.get_mut(key)?;
-        if let Some(shot) = slot.shots.pop_front() {
+        if let Some(shot) = slot.shots.as_mut().and_then(|q| q.pop_front()) {
             return Some(shot);
         }
         match &slot.waker {

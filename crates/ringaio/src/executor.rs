@@ -2,13 +2,13 @@
 //! live tasks that lets the runtime drop every task when it shuts down.
 
 use std::cell::RefCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
-use std::cell::{Cell, UnsafeCell};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -180,9 +180,8 @@ impl Executor {
             index: entry.key(),
         };
         let shared = self.shared.clone();
-        let (runnable, task) = async_task::spawn_local::<_, _>(task, move |runnable| {
-            shared.schedule(runnable)
-        });
+        let (runnable, task) =
+            async_task::spawn_local::<_, _>(task, move |runnable| shared.schedule(runnable));
         entry.insert(runnable.waker());
         drop(active);
         runnable.schedule();

@@ -54,6 +54,14 @@ impl Builder {
         self
     }
 
+    /// Slots in the ring's registered-file table (default 1024; 0 turns it off). Every
+    /// opened `File` takes one while it lives, if one is free, so its requests skip the
+    /// kernel's fd lookup.
+    pub fn fixed_files(&mut self, slots: u32) -> &mut Self {
+        self.config.fixed_files = slots;
+        self
+    }
+
     /// Runs `op` on the blocking pool even if the kernel has it.
     pub fn forbid_opcode(&mut self, op: Opcode) -> &mut Self {
         self.config.forbid.push(op);
