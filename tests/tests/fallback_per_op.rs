@@ -32,7 +32,9 @@ fn forbidden_opcodes_run_on_the_pool_with_the_same_results() {
         let (res, back) = file.read_exact_at(vec![0u8; data.len()], 0).await;
         res.expect("read on the pool");
         assert_eq!(back, data);
-        let (res, buf) = file.read_at(Vec::with_capacity(16), data.len() as u64).await;
+        let (res, buf) = file
+            .read_at(Vec::with_capacity(16), data.len() as u64)
+            .await;
         assert_eq!(res.expect("read at EOF"), 0);
         assert!(buf.is_empty());
         ringaio::time::sleep(Duration::from_millis(2))
@@ -40,8 +42,14 @@ fn forbidden_opcodes_run_on_the_pool_with_the_same_results() {
             .expect("timer on the user-space timer list");
     });
     let after = rt.stats();
-    assert!(after.via_pool >= before.via_pool + 2, "{before:?} -> {after:?}");
-    assert!(after.via_ring > before.via_ring, "opens and writes stayed on the ring");
+    assert!(
+        after.via_pool >= before.via_pool + 2,
+        "{before:?} -> {after:?}"
+    );
+    assert!(
+        after.via_ring > before.via_ring,
+        "opens and writes stayed on the ring"
+    );
     assert_eq!(after.slots, 0);
     std::fs::remove_file(&path).expect("cleanup");
 }

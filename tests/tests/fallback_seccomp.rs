@@ -21,7 +21,10 @@ fn seccomp_denied_io_uring_runs_on_the_pool() {
     }
     assert!(out.status.success(), "child failed: {stdout}\n{stderr}");
     assert!(stdout.contains("backend=Fallback"), "{stdout}");
-    assert!(stdout.contains("EPERM"), "the reason names the errno: {stdout}");
+    assert!(
+        stdout.contains("EPERM"),
+        "the reason names the errno: {stdout}"
+    );
 }
 
 #[test]
@@ -31,7 +34,11 @@ fn environment_selects_the_fallback() {
         .output()
         .expect("spawn child");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("backend=Fallback"), "{stdout}");
 }
 
@@ -42,7 +49,11 @@ fn environment_selects_uring() {
         .output()
         .expect("spawn child");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     if stdout.contains("backend=Fallback") {
         eprintln!("skipped: io_uring is unavailable on this machine: {stdout}");
         return;
@@ -59,5 +70,8 @@ fn unknown_backend_is_an_error_naming_the_valid_ones() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("\"epoll\""), "{stderr}");
-    assert!(stderr.contains("uring") && stderr.contains("fallback"), "{stderr}");
+    assert!(
+        stderr.contains("uring") && stderr.contains("fallback"),
+        "{stderr}"
+    );
 }

@@ -80,7 +80,10 @@ fn panicking_orphan_drop_loses_no_wakeup() {
     reactor.release(orphan, &mut Some((buf, PanicOnDrop)));
     let panics = park_through_panics(&reactor);
     // The reactor catches the panic itself; it must never escape more than once.
-    assert!(panics <= 1, "the orphan's drop panicked once, not {panics} times");
+    assert!(
+        panics <= 1,
+        "the orphan's drop panicked once, not {panics} times"
+    );
     assert!(matches!(common::poll_once(&reactor, other), Poll::Ready(o) if o.result == 0));
     assert_eq!(
         counter.get(),
