@@ -81,6 +81,8 @@ pub(crate) enum EngineKind {
     Ringaio,
     /// The ringaio runtime on its fallback (thread pool) backend.
     RingaioFallback,
+    /// The ringaio runtime on io_uring with its registered-file table off.
+    RingaioUnregistered,
     /// A hand-written loop on the io-uring crate: the reference.
     Uring,
     /// tokio-uring, one task per queue slot.
@@ -103,12 +105,16 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
         EngineKind::Std => Ok(Box::new(std_pread::StdEngine::new(w).map_err(msg)?)),
         #[cfg(feature = "ringaio-engine")]
         EngineKind::Ringaio => Ok(Box::new(
-            ringaio::RingaioEngine::new(w, false).map_err(msg)?,
+            ringaio::RingaioEngine::new(w, false, true).map_err(msg)?,
         )),
         #[cfg(feature = "ringaio-engine")]
-        EngineKind::RingaioFallback => {
-            Ok(Box::new(ringaio::RingaioEngine::new(w, true).map_err(msg)?))
-        }
+        EngineKind::RingaioUnregistered => Ok(Box::new(
+            ringaio::RingaioEngine::new(w, false, false).map_err(msg)?,
+        )),
+        #[cfg(feature = "ringaio-engine")]
+        EngineKind::RingaioFallback => Ok(Box::new(
+            ringaio::RingaioEngine::new(w, true, true).map_err(msg)?,
+        )),
         #[cfg(feature = "tokio-uring")]
         EngineKind::TokioUring => Ok(Box::new(
             tokio_uring::TokioUringEngine::new(w).map_err(msg)?,
@@ -128,6 +134,11 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
 fn not_built(kind: EngineKind) -> String {
     let (name, feature, hint) = match kind {
         EngineKind::Ringaio => ("ringaio", "ringaio-engine", "--features ringaio-engine"),
+        EngineKind::RingaioUnregistered => (
+            "ringaio-unregistered",
+            "ringaio-engine",
+            "--features ringaio-engine",
+        ),
         EngineKind::RingaioFallback => (
             "ringaio-fallback",
             "ringaio-engine",

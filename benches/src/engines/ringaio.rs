@@ -25,11 +25,15 @@ pub(crate) struct RingaioEngine {
 }
 
 impl RingaioEngine {
-    pub(crate) fn new(w: &Workload, fallback: bool) -> io::Result<RingaioEngine> {
-        let name = if fallback {
-            "ringaio-fallback"
-        } else {
-            "ringaio"
+    pub(crate) fn new(
+        w: &Workload,
+        fallback: bool,
+        fixed_files: bool,
+    ) -> io::Result<RingaioEngine> {
+        let name = match (fallback, fixed_files) {
+            (true, _) => "ringaio-fallback",
+            (false, true) => "ringaio",
+            (false, false) => "ringaio-unregistered",
         };
         super::note_no_fixed(w, name);
         let entries = w.ring_entries();
@@ -39,7 +43,10 @@ impl RingaioEngine {
                 .entries(entries)
                 .build()?
         } else {
-            Runtime::builder().entries(entries).build()?
+            Runtime::builder()
+                .entries(entries)
+                .fixed_files(if fixed_files { 1024 } else { 0 })
+                .build()?
         };
         Ok(RingaioEngine { rt, name })
     }
