@@ -1,1 +1,225 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for the integration tests: runtimes on both backends, temporary paths,
+//! pipes, a drop-counting buffer, a seeded generator, a poll-until loop and a hang detector.
+
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::task::Poll;
+use std::time::Duration;
+
+use ringaio::buf::{IoBuf, IoBufMut};
+use ringaio::{Backend, Runtime};
+
+/// Both backends, for tests whose body runs on each.
+pub const BACKENDS: [Backend; 2] = [Backend::Uring, Backend::Fallback];
+
+/// Most 1 ms sleeps [`wait_until`] takes before it fails the test: a bound on hangs, not a
+/// timing assertion.
+pub const WAIT_ROUNDS: usize = 20_000;
+
+/// How long [`watchdog`] lets a test body run before calling it hung.
+pub const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+/// A runtime on `backend`. When io_uring was asked for but is unavailable, says so: the
+/// test then runs on the fallback, and uring-specific checks must look at
+/// [`Runtime::backend`].
+///
+/// # Panics
+/// When the runtime cannot be built.
+pub fn runtime(backend: Backend) -> Runtime {
+    let rt = Runtime::builder()
+        .backend(backend)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build a {backend:?} runtime: {e}"));
+    if backend == Backend::Uring && rt.backend() != Backend::Uring {
+        eprintln!(
+            "skipped: uring-specific checks: io_uring is unavailable ({}); running on the fallback",
+            rt.fallback_reason().unwrap_or("no reason given")
+        );
+    }
+    rt
+}
+
+/// A path removed (if it exists) when dropped.
+#[derive(Debug)]
+pub struct TempPath(PathBuf);
+
+impl TempPath {
+    /// A fresh name in `dir` (pass `env!("CARGO_TARGET_TMPDIR")`), unique in this process.
+    ///
+    /// # Panics
+    /// When `dir` cannot be created.
+    pub fn new(dir: impl AsRef<Path>, tag: &str) -> TempPath {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        TempPath(dir.join(format!("ringaio-{tag}-{}-{n}", std::process::id())))
+    }
+
+    /// The path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A pipe as two std files: `(read end, write end)`, both blocking and close-on-exec.
+///
+/// # Errors
+/// As `pipe2(2)`.
+pub fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two fds into a live array of two c_ints.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded: both fds are new and owned by nobody else.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    Ok((r.into(), w.into()))
+}
+
+/// A buffer that holds a clone of an `Arc<()>` for as long as it lives: the `Arc`'s strong
+/// count shows whether anyone (the reactor, after a cancel) still keeps it.
+#[derive(Debug)]
+pub struct CountedBuf {
+    _alive: Arc<()>,
+    data: Vec<u8>,
+}
+
+impl CountedBuf {
+    /// An empty buffer with room for `capacity` bytes, counted by `alive`.
+    pub fn new(alive: &Arc<()>, capacity: usize) -> CountedBuf {
+        CountedBuf {
+            _alive: alive.clone(),
+            data: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The initialized bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+// SAFETY: the bytes live in the Vec's heap block, which does not move when the buffer is
+// moved and is freed only when the buffer is dropped; `len` bytes of it are initialized.
+unsafe impl IoBuf for CountedBuf {
+    fn stable_ptr(&self) -> *const u8 {
+        self.data.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.data.len()
+    }
+    fn bytes_total(&self) -> usize {
+        self.data.capacity()
+    }
+}
+
+// SAFETY: as for IoBuf; the Vec's whole capacity is ours to write through `as_mut_ptr`.
+unsafe impl IoBufMut for CountedBuf {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.data.as_mut_ptr()
+    }
+    unsafe fn set_init(&mut self, pos: usize) {
+        // SAFETY: our caller promises the first `pos` bytes are initialized, within capacity.
+        unsafe { self.data.set_init(pos) };
+    }
+}
+
+/// Sleeps 1 ms on the current runtime (so it keeps reaping completions) until `cond` holds.
+///
+/// # Panics
+/// After [`WAIT_ROUNDS`] sleeps, naming `what`; when no runtime runs.
+pub async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..WAIT_ROUNDS {
+        if cond() {
+            return;
+        }
+        ringaio::time::sleep(Duration::from_millis(1))
+            .await
+            .expect("sleep");
+    }
+    panic!("gave up waiting for {what} after {WAIT_ROUNDS} sleeps");
+}
+
+/// Returns `Pending` once, waking itself: the runtime runs its other tasks and reaps
+/// completions (without waiting) before polling the caller again. Unlike a sleep it needs no
+/// request, so it works even while the ring is full.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
+
+/// Runs `body` on its own thread and fails the test if it has not finished within
+/// [`HANG_LIMIT`], so a hang shows as a failure rather than a stuck `cargo test`. Panics in
+/// `body` are passed on.
+pub fn watchdog<T: Send + 'static>(name: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let out = body();
+            let _ = done.send(());
+            out
+        })
+        .expect("spawn test thread");
+    match finished.recv_timeout(HANG_LIMIT) {
+        // Disconnected: the body panicked; join passes the panic on.
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{name}: hung (still running after {HANG_LIMIT:?})")
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64): reproducible tests without a dependency.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator starting from `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// Fills `out` with random bytes.
+    pub fn fill(&mut self, out: &mut [u8]) {
+        for chunk in out.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+}
