@@ -1,0 +1,260 @@
+//! One file's blocks: `--queue-depth` workers, each taking the next block, reading it and
+//! writing it, so that that many requests are in flight. Also the read-back comparison of
+//! `--verify`, built the same way.
+
+use std::cell::Cell;
+use std::io;
+
+use futures::future::{join, try_join_all};
+use ringaio::buf::{AlignedBuf, IoBuf};
+use ringaio::fs::File;
+
+use crate::buffers::set_write_len;
+use crate::ctx::Ctx;
+use crate::direct::{align_up, ALIGN};
+
+/// Why a file's blocks stopped.
+#[derive(Debug)]
+pub(crate) enum BlockError {
+    /// Reading the source.
+    ReadSource(io::Error),
+    /// Reading the copy back (`--verify`).
+    ReadCopy(io::Error),
+    /// Writing the copy.
+    Write(io::Error),
+    /// No memory for a buffer.
+    Memory(io::Error),
+    /// The copy differs from the source from this byte on (`--verify`).
+    Differs(u64),
+}
+
+/// The files of one copy.
+#[derive(Debug)]
+pub(crate) struct Ends<'a> {
+    pub(crate) src: &'a File,
+    /// `src` was opened with `O_DIRECT`: a short read is the end of the file, and reads must
+    /// start at aligned offsets.
+    pub(crate) src_direct: bool,
+    /// The temporary, opened buffered: takes the writes that are not aligned.
+    pub(crate) dst: &'a File,
+    /// The temporary again, opened with `O_DIRECT`, where the filesystem allows it.
+    pub(crate) dst_direct: Option<&'a File>,
+}
+
+/// Hands out `[offset, end)` blocks of a range, in order, to the workers.
+#[derive(Debug)]
+struct Blocks {
+    next: Cell<u64>,
+    block: u64,
+    /// The end of the range: where the file ends, once a read has found it earlier.
+    end: Cell<u64>,
+}
+
+impl Blocks {
+    fn new(len: u64, block: usize) -> Blocks {
+        Blocks {
+            next: Cell::new(0),
+            block: block as u64,
+            end: Cell::new(len),
+        }
+    }
+
+    fn claim(&self) -> Option<(u64, u64)> {
+        let offset = self.next.get();
+        let end = self.end.get();
+        if offset >= end {
+            return None;
+        }
+        let block_end = end.min(offset.saturating_add(self.block));
+        self.next.set(block_end);
+        Some((offset, block_end))
+    }
+
+    /// A read found the end of the file at `offset`.
+    fn ended_at(&self, offset: u64) {
+        self.end.set(self.end.get().min(offset));
+    }
+}
+
+/// How many workers `len` bytes need: one per block, at most `--queue-depth`.
+fn workers(ctx: &Ctx, len: u64) -> usize {
+    let blocks = len.div_ceil(ctx.opts.block_size as u64);
+    usize::try_from(blocks).map_or(ctx.opts.queue_depth, |b| b.min(ctx.opts.queue_depth))
+}
+
+/// Copies the first `len` bytes; returns how many there were (fewer if the source ended
+/// early). Direct writes of a last, partial block are rounded up to [`ALIGN`]: the caller
+/// sets the final length.
+///
+/// # Errors
+/// The first failure; the other workers' requests are then cancelled.
+pub(crate) async fn copy(ctx: &Ctx, ends: &Ends<'_>, len: u64) -> Result<u64, BlockError> {
+    let blocks = Blocks::new(len, ctx.opts.block_size);
+    let workers = (0..workers(ctx, len)).map(|_| copy_worker(ctx, ends, &blocks));
+    try_join_all(workers).await?;
+    Ok(blocks.end.get())
+}
+
+async fn copy_worker(ctx: &Ctx, ends: &Ends<'_>, blocks: &Blocks) -> Result<(), BlockError> {
+    let mut buf = ctx.buffers.get().map_err(BlockError::Memory)?;
+    while let Some((offset, end)) = blocks.claim() {
+        let (result, back) = copy_block(ctx, ends, blocks, buf, offset, end).await;
+        buf = back;
+        result?;
+    }
+    ctx.buffers.put(buf);
+    Ok(())
+}
+
+/// Copies `[offset, end)`: normally one read and one write; more after short reads.
+async fn copy_block(
+    ctx: &Ctx,
+    ends: &Ends<'_>,
+    blocks: &Blocks,
+    mut buf: AlignedBuf,
+    offset: u64,
+    end: u64,
+) -> (Result<(), BlockError>, AlignedBuf) {
+    let mut pos = offset;
+    while pos < end {
+        let (read, back) = ends.src.read_at(buf, pos).await;
+        buf = back;
+        let n = match read {
+            Ok(0) => {
+                blocks.ended_at(pos);
+                break;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return (Err(BlockError::ReadSource(e)), buf),
+        };
+        let take = n.min(usize::try_from(end - pos).unwrap_or(usize::MAX));
+        let (written, back) = write(ends, buf, pos, take).await;
+        buf = back;
+        if let Err(e) = written {
+            return (Err(BlockError::Write(e)), buf);
+        }
+        ctx.progress.advance(take as u64);
+        pos += take as u64;
+        if ends.src_direct && n < buf.bytes_total() && pos < end {
+            // A short direct read is the end of the file; reading on, at an unaligned
+            // offset, would fail with EINVAL on some filesystems.
+            blocks.ended_at(pos);
+            break;
+        }
+    }
+    (Ok(()), buf)
+}
+
+/// Writes `buf[..len]` at `pos`: through the direct descriptor when `pos` is aligned (the
+/// length rounded up: beyond the data is beyond the file's end, cut off later), else
+/// through the buffered one.
+async fn write(
+    ends: &Ends<'_>,
+    mut buf: AlignedBuf,
+    pos: u64,
+    len: usize,
+) -> (io::Result<()>, AlignedBuf) {
+    let (file, len) = match ends.dst_direct {
+        Some(direct) if pos % ALIGN as u64 == 0 => (direct, align_up(len)),
+        _ => (ends.dst, len),
+    };
+    set_write_len(&mut buf, len);
+    file.write_all_at(buf, pos).await
+}
+
+/// Copies from `pos` to the end of the source, one block at a time, through the buffered
+/// descriptors: for sources whose size is not known up front (pipes, character devices,
+/// `/proc` files) or that grew during the copy. Returns the new length.
+///
+/// # Errors
+/// The first read or write error.
+pub(crate) async fn copy_tail(ctx: &Ctx, ends: &Ends<'_>, mut pos: u64) -> Result<u64, BlockError> {
+    let mut buf = ctx.buffers.get().map_err(BlockError::Memory)?;
+    loop {
+        let (read, back) = ends.src.read_at(buf, pos).await;
+        buf = back;
+        let n = match read {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(BlockError::ReadSource(e)),
+        };
+        set_write_len(&mut buf, n);
+        let (written, back) = ends.dst.write_all_at(buf, pos).await;
+        buf = back;
+        written.map_err(BlockError::Write)?;
+        ctx.progress.add_total(n as u64);
+        ctx.progress.advance(n as u64);
+        pos += n as u64;
+    }
+    ctx.buffers.put(buf);
+    Ok(pos)
+}
+
+/// Reads `len` bytes of `src` and of `copy` and compares them, pipelined like [`copy`].
+///
+/// # Errors
+/// [`BlockError::Differs`] at the first differing block's first differing byte; read errors.
+pub(crate) async fn verify(ctx: &Ctx, src: &File, copy: &File, len: u64) -> Result<(), BlockError> {
+    let blocks = Blocks::new(len, ctx.opts.block_size);
+    let workers = (0..workers(ctx, len)).map(|_| verify_worker(ctx, src, copy, &blocks));
+    try_join_all(workers).await?;
+    Ok(())
+}
+
+async fn verify_worker(
+    ctx: &Ctx,
+    src: &File,
+    copy: &File,
+    blocks: &Blocks,
+) -> Result<(), BlockError> {
+    let mut ours = ctx.buffers.get().map_err(BlockError::Memory)?;
+    let mut theirs = ctx.buffers.get().map_err(BlockError::Memory)?;
+    while let Some((offset, end)) = blocks.claim() {
+        let mut pos = offset;
+        while pos < end {
+            let (a, b) = join(src.read_at(ours, pos), copy.read_at(theirs, pos)).await;
+            (ours, theirs) = (a.1, b.1);
+            let n = a.0.map_err(BlockError::ReadSource)?;
+            let m = b.0.map_err(BlockError::ReadCopy)?;
+            let room = usize::try_from(end - pos).unwrap_or(usize::MAX);
+            let same = n.min(m).min(room);
+            if same == 0 {
+                return Err(BlockError::Differs(pos));
+            }
+            let (x, y) = (&ours.as_slice()[..same], &theirs.as_slice()[..same]);
+            if let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) {
+                return Err(BlockError::Differs(pos + i as u64));
+            }
+            ctx.progress.advance(same as u64);
+            pos += same as u64;
+        }
+    }
+    ctx.buffers.put(ours);
+    ctx.buffers.put(theirs);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_the_range_once() {
+        let blocks = Blocks::new(10, 4);
+        assert_eq!(blocks.claim(), Some((0, 4)));
+        assert_eq!(blocks.claim(), Some((4, 8)));
+        assert_eq!(blocks.claim(), Some((8, 10)));
+        assert_eq!(blocks.claim(), None);
+    }
+
+    #[test]
+    fn an_early_end_stops_the_claims() {
+        let blocks = Blocks::new(100, 10);
+        assert_eq!(blocks.claim(), Some((0, 10)));
+        blocks.ended_at(5);
+        assert_eq!(blocks.claim(), None);
+        assert_eq!(blocks.end.get(), 5);
+    }
+}
