@@ -12,8 +12,9 @@ use ringaio_tests::{pipe, watchdog, yield_now, TempPath};
 /// Pending pipe reads: several times the room of the small ring and pool below.
 const BLOCKED: usize = 32;
 
-/// A runtime with a small ring (CQ of 16: 7 requests in the kernel at once) and a small
-/// pool (2 threads), so a few blocked reads fill either.
+/// A runtime with a small SQ (8 entries; the CQ stays at its 4096-entry minimum, so blocked
+/// reads do not fill the in-flight budget) and a small pool (2 threads: blocked reads wait on
+/// the poller, not on workers).
 fn small_runtime(backend: Backend) -> Runtime {
     Runtime::builder()
         .backend(backend)
@@ -75,16 +76,11 @@ fn file_read_completes(backend: Backend) {
 }
 
 #[test]
-#[ignore = "bug: hangs. Requests beyond the ring's in-kernel budget (CQ/2 - 1) wait in a \
-            user-space FIFO (reactor.rs Inner::submit/admit) that only drains when earlier \
-            requests complete; pipe reads never do, so the timer is never submitted"]
 fn uring_timeout_fires_with_the_ring_full_of_blocked_reads() {
     watchdog("uring-timeout-blocked", || timeout_fires(Backend::Uring));
 }
 
 #[test]
-#[ignore = "bug: hangs, as above: the file read waits behind the blocked pipe reads in the \
-            reactor's user-space queue"]
 fn uring_file_read_completes_with_the_ring_full_of_blocked_reads() {
     watchdog("uring-read-blocked", || file_read_completes(Backend::Uring));
 }
@@ -97,9 +93,6 @@ fn fallback_timeout_fires_with_every_pool_thread_blocked() {
 }
 
 #[test]
-#[ignore = "bug: hangs. Every pool thread waits on a pipe (pool.rs run/wait_ready loops \
-            until readiness or cancel) and the pool never grows past pool_threads, so the \
-            file read stays in the pool's job queue"]
 fn fallback_file_read_completes_with_every_pool_thread_blocked() {
     watchdog("fallback-read-blocked", || {
         file_read_completes(Backend::Fallback)

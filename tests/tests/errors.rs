@@ -287,8 +287,6 @@ fn close_without_runtime(backend: Backend) {
 }
 
 #[test]
-#[ignore = "bug: File::close leaks the fd when the Close op cannot be submitted (no runtime): \
-            ops/close.rs takes the fd with into_raw_fd and nothing closes it on the error path"]
 fn close_outside_a_runtime_does_not_leak_the_fd() {
     for backend in BACKENDS {
         close_without_runtime(backend);

@@ -18,9 +18,6 @@ fn pool_threads() -> usize {
 }
 
 #[test]
-#[ignore = "bug: Pool::submit (ringaio-reactor/src/pool.rs) starts a new thread when no worker \
-            is idle, but a worker posts its completion (Shared::complete) before it counts \
-            itself idle again, so a sequential loop often spawns extra threads"]
 fn sequential_fallback_operations_use_one_pool_thread() {
     let rt = runtime(Backend::Fallback);
     let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "pool-threads");

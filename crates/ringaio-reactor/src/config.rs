@@ -41,6 +41,9 @@ impl Backend {
 pub struct Config {
     /// SQ entries (the CQ is twice that). Default 256.
     pub entries: u32,
+    /// CQ entries. Default: twice `entries`, at least 4096 (64 KiB of CQEs), so that many
+    /// requests that wait long (pipe reads) do not fill the in-flight budget (half the CQ).
+    pub cq_entries: Option<u32>,
     /// Kernel SQ polling with this idle time. Default off.
     pub sqpoll: Option<Duration>,
     /// The backend asked for; `Uring` still falls back when io_uring is unavailable.
@@ -60,6 +63,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             entries: 256,
+            cq_entries: None,
             sqpoll: None,
             backend: Backend::Uring,
             pool_threads: 16,

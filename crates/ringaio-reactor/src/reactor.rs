@@ -99,6 +99,13 @@ impl fmt::Debug for Reactor {
     }
 }
 
+/// Smallest CQ the reactor asks for.
+const MIN_CQ: u32 = 4096;
+/// Largest CQ the kernel allows (`IORING_MAX_CQ_ENTRIES`).
+const MAX_CQ: u32 = 65536;
+/// In-flight room kept for timers beyond the budget of other requests.
+const TIMER_RESERVE: usize = 64;
+
 fn shut_down_error() -> io::Error {
     io::Error::other("the ringaio reactor has shut down")
 }
@@ -120,7 +127,15 @@ impl Reactor {
             }
             Backend::Uring => {
                 let mut builder = Ring::builder();
-                builder.entries(config.entries).single_issuer(true);
+                // A deep CQ (64 KiB of CQEs at least) so that many requests that wait long
+                // (pipe and socket reads) do not fill the in-flight budget.
+                let cq = config
+                    .cq_entries
+                    .unwrap_or_else(|| config.entries.saturating_mul(2).clamp(MIN_CQ, MAX_CQ));
+                builder
+                    .entries(config.entries)
+                    .cq_entries(cq)
+                    .single_issuer(true);
                 if let Some(idle) = config.sqpoll {
                     builder.sqpoll(idle);
                 }
@@ -154,9 +169,12 @@ impl Reactor {
         } else {
             Backend::Fallback
         };
-        let budget = ring
-            .as_ref()
-            .map_or(0, |r| (r.cq_entries() / 2).saturating_sub(1).max(1));
+        // Half the CQ for requests (the wake read and the timer reserve included), half for
+        // their cancels: the CQ cannot overflow.
+        let budget = ring.as_ref().map_or(0, |r| {
+            let half = r.cq_entries() / 2;
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4)).max(1)
+        });
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         Ok(Reactor {
@@ -462,7 +480,12 @@ impl Inner {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         match self.route(&iocb) {
-            Route::Ring if self.in_kernel < self.budget && self.queue.is_empty() => {
+            // Timers skip the queue into their own reserve: a ring full of requests that
+            // never finish (pipe reads) must not stop a timeout from firing.
+            Route::Ring
+                if (self.in_kernel < self.budget && self.queue.is_empty())
+                    || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
+            {
                 // `to_sqe` validates before anything is taken.
                 let sqe = to_sqe(&self.with_fixed_file(&iocb))?;
                 let key = self.slots.insert(&iocb, KERNEL, Route::Ring);
@@ -486,11 +509,13 @@ impl Inner {
                         "registered files need io_uring; this request would run on the pool",
                     ));
                 }
+                if self.pool.is_none() {
+                    self.pool = Some(Pool::new(self.pool_threads, self.notifier.clone()));
+                }
                 let key = self.slots.insert(&iocb, KERNEL, Route::Pool);
-                let (threads, notifier) = (self.pool_threads, &self.notifier);
-                let pool = self
-                    .pool
-                    .get_or_insert_with(|| Pool::new(threads, notifier.clone()));
+                let Some(pool) = self.pool.as_mut() else {
+                    return Err(io::Error::other("blocking pool missing"));
+                };
                 // SAFETY: `Reactor::submit`'s caller keeps the memory valid until the slot's
                 // final result is taken or released to the reactor.
                 unsafe { pool.submit(key.user_data(), iocb) };
@@ -506,6 +531,12 @@ impl Inner {
                 Ok(key)
             }
         }
+    }
+
+    /// Most requests in the ring when the new one is a timer: the budget plus the reserve.
+    fn timer_limit(&self) -> usize {
+        let half = self.ring.as_ref().map_or(0, |r| r.cq_entries() / 2);
+        half.saturating_sub(1).max(self.budget)
     }
 
     /// `iocb` with its fd replaced by its registered-file slot, where it has one.

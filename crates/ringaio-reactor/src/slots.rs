@@ -45,7 +45,9 @@ pub(crate) struct Slot {
     /// Whether the request's result is an fd that must be closed if nobody takes it.
     returns_fd: bool,
     result: Outcome,
-    /// Non-final completions of a multishot request (boxed: most requests have none).
+    /// Non-final completions of a multishot request (boxed: most requests have none, and
+    /// slots are written on every submission).
+    #[allow(clippy::box_collection)]
     shots: Option<Box<VecDeque<Outcome>>>,
     waker: Option<Waker>,
     keep: Option<Resources>,

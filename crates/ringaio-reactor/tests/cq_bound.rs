@@ -59,6 +59,7 @@ fn flood(backend: Backend) {
     let reactor = common::reactor_with(Config {
         backend,
         entries: ENTRIES,
+        cq_entries: Some(2 * ENTRIES),
         ..Config::default()
     });
     if !common::got(&reactor, backend) {
@@ -219,6 +220,7 @@ fn more_requests_than_the_cq_holds() {
 fn released_while_queued_never_reaches_the_kernel() {
     let reactor = common::reactor_with(Config {
         entries: ENTRIES,
+        cq_entries: Some(2 * ENTRIES),
         ..Config::default()
     });
     if !common::uring_or_skip(&reactor, "queued requests") {

@@ -59,7 +59,7 @@ impl Shared {
     }
 
     fn schedule(&self, runnable: Runnable) {
-        if RUNNING.with(Cell::get) == self as *const Shared {
+        if std::ptr::eq(RUNNING.with(Cell::get), self) {
             // SAFETY: we are on the owner thread (see the `Sync` impl), and no reference
             // into `local` is held across a call that could get here.
             unsafe { (*self.local.get()).push_back(runnable) };

@@ -24,9 +24,18 @@ pub(crate) unsafe trait Operation: 'static {
     /// The request. Called once, before submission.
     fn iocb(&mut self) -> Iocb;
 
-    /// The output for a result: bytes, fd, 0, or the error (including errors raised before
-    /// the request could be submitted). Gives owned buffers back.
+    /// The output for the kernel's result: bytes, fd, 0, or the error. Gives owned buffers
+    /// back.
     fn complete(self, result: io::Result<u32>) -> Self::Output;
+
+    /// The output when the request could not be submitted at all (no runtime, an invalid
+    /// request, a shut-down reactor). By default, the error as a result.
+    fn not_submitted(self, error: io::Error) -> Self::Output
+    where
+        Self: Sized,
+    {
+        self.complete(Err(error))
+    }
 }
 
 /// An operation in flight. Submitted when created; awaiting it gives the output. Dropping it
@@ -77,9 +86,13 @@ impl<T: Operation> Future for Op<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
-        let result = if let Some(e) = this.error.take() {
-            Err(e)
-        } else {
+        if let Some(e) = this.error.take() {
+            return match this.data.take() {
+                Some(data) => Poll::Ready(data.not_submitted(e)),
+                None => finish_again(),
+            };
+        }
+        let result = {
             let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
                 finish_again();
             };

@@ -214,7 +214,8 @@ impl File {
     /// file are still in flight, the fd is closed when the last of them completes instead.
     ///
     /// # Errors
-    /// As `close(2)` (EIO on some filesystems).
+    /// As `close(2)` (EIO on some filesystems). Outside a runtime the fd is closed all the
+    /// same, and the error says there was no runtime.
     pub async fn close(self) -> io::Result<()> {
         match self.fd.try_unwrap() {
             Ok(fd) => Op::submit(Close::new(fd)).await,

@@ -29,6 +29,15 @@ unsafe impl Operation for Close {
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {
+        // The kernel has released the fd, whatever the result.
         result.map(drop)
+    }
+
+    fn not_submitted(self, error: io::Error) -> io::Result<()> {
+        // No ring to close it: close it here, so the fd is never leaked, and still say why
+        // the close did not go through the runtime.
+        // SAFETY: `Close` owns `fd` (taken from an `OwnedFd`) and the kernel never saw it.
+        unsafe { libc::close(self.fd) };
+        Err(error)
     }
 }
