@@ -4,7 +4,9 @@
 //! (`(io::Result<T>, B)`), so no borrow can end while the kernel still uses the memory.
 
 mod aligned;
+mod fixed;
 mod io_buf;
 
 pub use aligned::AlignedBuf;
+pub use fixed::{FixedBuf, FixedBufPool, MAX_FIXED_BUFFERS};
 pub use io_buf::{IoBuf, IoBufMut};

@@ -5,11 +5,11 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
-use crate::buf::{IoBuf, IoBufMut};
+use crate::buf::{FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
 use crate::fs::{Metadata, OpenOptions};
 use crate::op::Op;
-use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, Statx, Write, WriteV};
+use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Statx, Write, WriteV};
 
 /// An open file. All I/O is positioned (`pread`/`pwrite` style): there is no cursor, so one
 /// `File` can serve many concurrent operations.
@@ -148,6 +148,24 @@ impl File {
             }
         }
         (Ok(()), buf)
+    }
+
+    /// Reads up to the buffer's capacity at `pos` into a registered buffer (`READ_FIXED`:
+    /// no per-request page pinning); returns how many bytes.
+    ///
+    /// # Errors
+    /// The read's error. The buffer comes back either way.
+    pub async fn read_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
+        Op::submit(RwFixed::read(&self.fd, buf, pos)).await
+    }
+
+    /// Writes the buffer's initialized bytes at `pos` from a registered buffer
+    /// (`WRITE_FIXED`); returns how many bytes.
+    ///
+    /// # Errors
+    /// The write's error. The buffer comes back either way.
+    pub async fn write_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
+        Op::submit(RwFixed::write(&self.fd, buf, pos)).await
     }
 
     /// Reads at `pos` into the buffers in order (`preadv2`); returns the total.

@@ -2,6 +2,7 @@
 
 mod close;
 mod fallocate;
+mod fixed;
 mod fsync;
 mod ftruncate;
 mod nop;
@@ -15,6 +16,7 @@ mod write;
 
 pub(crate) use close::Close;
 pub(crate) use fallocate::Fallocate;
+pub(crate) use fixed::RwFixed;
 pub(crate) use fsync::Fsync;
 pub(crate) use ftruncate::Ftruncate;
 pub(crate) use nop::Nop;

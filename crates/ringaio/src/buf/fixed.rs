@@ -1,0 +1,228 @@
+//! Registered buffers: a pool of page-aligned buffers registered with the ring, so reads and
+//! writes into them skip the kernel's per-request page pinning (`READ_FIXED`/`WRITE_FIXED`).
+
+use std::alloc::{self, Layout};
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+use std::rc::{Rc, Weak};
+
+use ringaio_reactor::Reactor;
+
+use super::{IoBuf, IoBufMut};
+use crate::context;
+
+/// Most buffers one pool registers (the kernel's limit, `IORING_MAX_REG_BUFFERS`).
+pub const MAX_FIXED_BUFFERS: u16 = 1 << 14;
+
+struct PoolInner {
+    memory: NonNull<u8>,
+    layout: Layout,
+    size: usize,
+    free: RefCell<Vec<u16>>,
+    /// The runtime whose ring has these buffers registered (none in fallback mode).
+    registered: Option<Weak<Reactor>>,
+}
+
+impl Drop for PoolInner {
+    fn drop(&mut self) {
+        // Every `FixedBuf` (and so every request using one) is gone: unregister, then free.
+        if let Some(reactor) = self.registered.take().and_then(|r| r.upgrade()) {
+            reactor.with_ring(|ring| ring.unregister_buffers());
+        }
+        // SAFETY: allocated in `FixedBufPool::new` with exactly this layout; no buffer is out.
+        unsafe { alloc::dealloc(self.memory.as_ptr(), self.layout) };
+    }
+}
+
+/// A pool of buffers registered with the current runtime's ring. Take one with
+/// [`try_get`](FixedBufPool::try_get); use it with
+/// [`File::read_fixed_at`](crate::fs::File::read_fixed_at) and
+/// [`File::write_fixed_at`](crate::fs::File::write_fixed_at); dropping it returns it.
+///
+/// A ring has at most one registered-buffer table: one pool per runtime.
+#[derive(Clone)]
+pub struct FixedBufPool {
+    inner: Rc<PoolInner>,
+}
+
+impl fmt::Debug for FixedBufPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FixedBufPool")
+            .field("size", &self.inner.size)
+            .field("free", &self.inner.free.borrow().len())
+            .field("registered", &self.inner.registered.is_some())
+            .finish()
+    }
+}
+
+impl FixedBufPool {
+    /// `count` zeroed buffers of `size` bytes (rounded up to 4 KiB, so they suit `O_DIRECT`),
+    /// registered with the current runtime's ring. In fallback mode they are plain buffers.
+    ///
+    /// # Errors
+    /// `InvalidInput` for 0 buffers, more than [`MAX_FIXED_BUFFERS`], or a zero or overflowing
+    /// size; `OutOfMemory`; no current runtime; `IORING_REGISTER_BUFFERS` errors (EBUSY when
+    /// the ring has a pool already, ENOMEM over the memlock limit).
+    pub fn new(count: u16, size: usize) -> io::Result<FixedBufPool> {
+        let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_owned());
+        if count == 0 || count > MAX_FIXED_BUFFERS || size == 0 {
+            return Err(invalid("need 1..=16384 buffers of a non-zero size"));
+        }
+        let size = size
+            .checked_next_multiple_of(4096)
+            .ok_or_else(|| invalid("size"))?;
+        let total = size
+            .checked_mul(usize::from(count))
+            .ok_or_else(|| invalid("size"))?;
+        let layout = Layout::from_size_align(total, 4096).map_err(|_| invalid("size"))?;
+        let reactor = context::with_current(|h| h.reactor.clone())?;
+        // SAFETY: the layout has a non-zero size.
+        let memory = NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::OutOfMemory, "fixed buffer pool allocation")
+        })?;
+        let mut inner = PoolInner {
+            memory,
+            layout,
+            size,
+            free: RefCell::new((0..count).rev().collect()),
+            registered: None,
+        };
+        let iovecs: Vec<libc::iovec> = (0..usize::from(count))
+            .map(|i| libc::iovec {
+                // SAFETY: `i * size` is within the allocation of `count * size` bytes.
+                iov_base: unsafe { memory.as_ptr().add(i * size) }.cast(),
+                iov_len: size,
+            })
+            .collect();
+        // SAFETY: the memory lives in `inner` until its Drop, which unregisters first; no
+        // request can use a buffer after that, as each `FixedBuf` holds the pool alive.
+        let registered = reactor.with_ring(|ring| unsafe { ring.register_buffers(&iovecs) });
+        match registered {
+            Some(Ok(())) => inner.registered = Some(Rc::downgrade(&reactor)),
+            Some(Err(e)) => return Err(e), // `inner` drops and frees the memory.
+            None => {}                     // fallback mode: plain buffers.
+        }
+        Ok(FixedBufPool {
+            inner: Rc::new(inner),
+        })
+    }
+
+    /// A free buffer, if there is one. Its length starts at 0 (nothing initialized to
+    /// write); reads fill up to its capacity.
+    pub fn try_get(&self) -> Option<FixedBuf> {
+        let index = self.inner.free.borrow_mut().pop()?;
+        Some(FixedBuf {
+            pool: self.inner.clone(),
+            index,
+            len: 0,
+        })
+    }
+
+    /// Each buffer's capacity.
+    pub fn buffer_size(&self) -> usize {
+        self.inner.size
+    }
+}
+
+/// One buffer of a [`FixedBufPool`]. Dropping it returns it to the pool.
+pub struct FixedBuf {
+    pool: Rc<PoolInner>,
+    index: u16,
+    len: usize,
+}
+
+impl FixedBuf {
+    fn ptr(&self) -> *mut u8 {
+        // SAFETY: `index < count`, so the offset is within the pool's allocation.
+        unsafe {
+            self.pool
+                .memory
+                .as_ptr()
+                .add(usize::from(self.index) * self.pool.size)
+        }
+    }
+
+    /// The registered-buffer index (`buf_index` of `READ_FIXED`).
+    pub fn buf_index(&self) -> u16 {
+        self.index
+    }
+
+    /// Whether the buffer is registered with a ring (false in fallback mode).
+    pub(crate) fn is_registered(&self) -> bool {
+        self.pool.registered.is_some()
+    }
+
+    /// Sets how many bytes count as initialized (what a write sends), at most the capacity.
+    /// The bytes are zeroed at birth, so every length is initialized memory.
+    pub fn set_len(&mut self, len: usize) {
+        self.len = len.min(self.pool.size);
+    }
+
+    /// Copies `data` (at most the capacity) into the buffer and sets the length to match.
+    pub fn fill_from(&mut self, data: &[u8]) -> usize {
+        let n = data.len().min(self.pool.size);
+        // SAFETY: `n` bytes fit in this buffer; `data` cannot overlap memory we own exclusively.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr(), n) };
+        self.len = n;
+        n
+    }
+}
+
+impl Drop for FixedBuf {
+    fn drop(&mut self) {
+        self.pool.free.borrow_mut().push(self.index);
+    }
+}
+
+impl fmt::Debug for FixedBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FixedBuf")
+            .field("index", &self.index)
+            .field("len", &self.len)
+            .field("capacity", &self.pool.size)
+            .finish()
+    }
+}
+
+impl Deref for FixedBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `len` bytes of this buffer are allocated and initialized (zeroed at birth).
+        unsafe { std::slice::from_raw_parts(self.ptr(), self.len) }
+    }
+}
+
+impl DerefMut for FixedBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes the access exclusive (each index is
+        // handed out once).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr(), self.len) }
+    }
+}
+
+// SAFETY: the pool's heap memory does not move and lives as long as any `FixedBuf` (each
+// holds the pool); each index is handed out to one `FixedBuf` at a time.
+unsafe impl IoBuf for FixedBuf {
+    fn stable_ptr(&self) -> *const u8 {
+        self.ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.len
+    }
+    fn bytes_total(&self) -> usize {
+        self.pool.size
+    }
+}
+
+// SAFETY: as for IoBuf; every byte is initialized (zeroed at allocation).
+unsafe impl IoBufMut for FixedBuf {
+    fn stable_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr()
+    }
+    unsafe fn set_init(&mut self, pos: usize) {
+        self.len = self.len.max(pos.min(self.pool.size));
+    }
+}
