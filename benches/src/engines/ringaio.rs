@@ -11,7 +11,7 @@ use std::io;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use ringaio::buf::AlignedBuf;
+use ringaio::buf::{AlignedBuf, FixedBuf, FixedBufPool};
 use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
@@ -22,6 +22,8 @@ use crate::workload::{Offsets, Workload};
 pub(crate) struct RingaioEngine {
     rt: Runtime,
     name: &'static str,
+    /// With `--fixed`: registered buffers, made on the first round and kept.
+    pool: Option<FixedBufPool>,
 }
 
 impl RingaioEngine {
@@ -35,7 +37,6 @@ impl RingaioEngine {
             (false, true) => "ringaio",
             (false, false) => "ringaio-unregistered",
         };
-        super::note_no_fixed(w, name);
         let entries = w.ring_entries();
         let rt = if fallback {
             Runtime::builder()
@@ -48,7 +49,11 @@ impl RingaioEngine {
                 .fixed_files(if fixed_files { 1024 } else { 0 })
                 .build()?
         };
-        Ok(RingaioEngine { rt, name })
+        Ok(RingaioEngine {
+            rt,
+            name,
+            pool: None,
+        })
     }
 }
 
@@ -60,6 +65,11 @@ impl Engine for RingaioEngine {
     fn run(&mut self, w: &Workload, d: Duration) -> io::Result<RoundResult> {
         let write = w.rw.is_write();
         let uses_file = w.rw.uses_file();
+        if w.fixed && uses_file && self.pool.is_none() {
+            let (count, bs) = (w.iodepth as u16, w.bs);
+            self.pool = Some(self.rt.block_on(async { FixedBufPool::new(count, bs) })?);
+        }
+        let pool = self.pool.clone();
         self.rt.block_on(async {
             let file = if uses_file {
                 Some(Rc::new(
@@ -78,8 +88,20 @@ impl Engine for RingaioEngine {
             let workers = (0..w.iodepth as u64)
                 .map(|i| -> io::Result<_> {
                     let (file, offsets) = (file.clone(), w.offsets(i));
-                    let mut buf = AlignedBuf::new(w.bs, 4096)?;
-                    buf.as_mut_slice().copy_from_slice(&w.buffer(i));
+                    let buf = match &pool {
+                        Some(pool) => {
+                            let mut buf = pool
+                                .try_get()
+                                .ok_or_else(|| io::Error::other("fixed buffer pool empty"))?;
+                            buf.fill_from(&w.buffer(i));
+                            Buf::Fixed(buf)
+                        }
+                        None => {
+                            let mut buf = AlignedBuf::new(w.bs, 4096)?;
+                            buf.as_mut_slice().copy_from_slice(&w.buffer(i));
+                            Buf::Plain(buf)
+                        }
+                    };
                     Ok(ringaio::spawn(worker(file, offsets, buf, write, deadline)))
                 })
                 .collect::<io::Result<Vec<_>>>()?;
@@ -100,7 +122,7 @@ impl Engine for RingaioEngine {
 async fn worker(
     file: Option<Rc<File>>,
     mut offsets: Offsets,
-    mut buf: AlignedBuf,
+    mut buf: Buf,
     write: bool,
     deadline: Instant,
 ) -> io::Result<RoundResult> {
@@ -114,12 +136,13 @@ async fn worker(
             }
             Some(f) => {
                 let offset = offsets.next_offset();
-                let (res, back) = if write {
-                    f.write_at(buf, offset).await
-                } else {
-                    f.read_at(buf, offset).await
+                let res;
+                (res, buf) = match (buf, write) {
+                    (Buf::Plain(b), true) => wrap(f.write_at(b, offset).await, Buf::Plain),
+                    (Buf::Plain(b), false) => wrap(f.read_at(b, offset).await, Buf::Plain),
+                    (Buf::Fixed(b), true) => wrap(f.write_fixed_at(b, offset).await, Buf::Fixed),
+                    (Buf::Fixed(b), false) => wrap(f.read_fixed_at(b, offset).await, Buf::Fixed),
                 };
-                buf = back;
                 res?
             }
         };
@@ -128,4 +151,14 @@ async fn worker(
         now = done;
     }
     Ok(result)
+}
+
+/// A worker's buffer: plain (aligned) or registered (`--fixed`).
+enum Buf {
+    Plain(AlignedBuf),
+    Fixed(FixedBuf),
+}
+
+fn wrap<B>((res, b): (io::Result<usize>, B), f: fn(B) -> Buf) -> (io::Result<usize>, Buf) {
+    (res, f(b))
 }
