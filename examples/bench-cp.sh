@@ -38,6 +38,7 @@ sync
 
 echo "kernel $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine \
+    --warmup 1 \
     --runs "$runs" \
     --prepare "sync; echo 3 > /proc/sys/vm/drop_caches; rm -f $dst" \
     --export-markdown "$dir/bench-cp.md" \
@@ -52,7 +53,7 @@ cat "$dir/bench-cp.md"
 echo
 echo "medians (s):"
 if command -v jq >/dev/null; then
-    jq -r '.results[] | "  \(.command): \(.median)"' "$dir/bench-cp.json"
+    jq -r '.results[] | "  \(.command): \(.median * 1000 | round / 1000)"' "$dir/bench-cp.json"
 else
     python3 -c 'import json,sys
 for r in json.load(open(sys.argv[1]))["results"]:

@@ -1,6 +1,7 @@
 //! `--direct`: opening with `O_DIRECT`, and buffered I/O where a filesystem refuses it.
 
 use std::io;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use ringaio::fs::File;
@@ -35,7 +36,17 @@ pub(crate) async fn open_source(ctx: &Ctx, path: &Path, regular: bool) -> io::Re
             Err(e) => return Err(e),
         }
     }
-    Ok((File::open(path).await?, false))
+    let file = File::open(path).await?;
+    advise_sequential(&file);
+    Ok((file, false))
+}
+
+/// Tells the kernel the file will be read front to back, which doubles its readahead
+/// window, as cp does. Only a hint: an error changes nothing, so it is ignored. (Through
+/// libc: ringaio has no `fadvise` operation.)
+fn advise_sequential(file: &File) {
+    // SAFETY: posix_fadvise reads no memory of ours; `file` keeps the fd open during the call.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL) };
 }
 
 /// A second, `O_DIRECT` descriptor for the temporary file `path`, which is already open
