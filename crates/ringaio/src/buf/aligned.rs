@@ -58,6 +58,17 @@ impl AlignedBuf {
         self.init = self.init.min(len);
     }
 
+    /// Sets what counts as initialized (what a write sends) to `len` bytes, at most the
+    /// capacity. Every byte was zeroed at allocation, so any length is initialized memory.
+    pub fn set_len(&mut self, len: usize) {
+        self.init = len.min(self.layout.size());
+    }
+
+    /// The capacity in bytes (what a read may fill).
+    pub fn capacity(&self) -> usize {
+        self.layout.size()
+    }
+
     /// The alignment.
     pub fn align(&self) -> usize {
         self.layout.align()

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
 use crate::buf::{FixedBuf, IoBuf, IoBufMut};
@@ -29,6 +29,13 @@ impl fmt::Debug for File {
 impl AsRawFd for File {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.raw()
+    }
+}
+
+impl AsFd for File {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the fd stays open at least as long as `self` (its `SharedFd` owns it).
+        unsafe { BorrowedFd::borrow_raw(self.fd.raw()) }
     }
 }
 

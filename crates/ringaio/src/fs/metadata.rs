@@ -84,6 +84,26 @@ impl Metadata {
         self.stx.stx_ino
     }
 
+    /// Owner user id.
+    pub fn uid(&self) -> u32 {
+        self.stx.stx_uid
+    }
+
+    /// Owner group id.
+    pub fn gid(&self) -> u32 {
+        self.stx.stx_gid
+    }
+
+    /// The device the file lives on (`makedev(major, minor)`).
+    pub fn dev(&self) -> u64 {
+        libc::makedev(self.stx.stx_dev_major, self.stx.stx_dev_minor)
+    }
+
+    /// Hard links.
+    pub fn nlink(&self) -> u32 {
+        self.stx.stx_nlink
+    }
+
     /// Preferred I/O block size.
     pub fn blksize(&self) -> u64 {
         u64::from(self.stx.stx_blksize)
