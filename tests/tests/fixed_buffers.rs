@@ -5,11 +5,12 @@ use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
 fn round_trip(backend: Backend) {
-    let rt = Runtime::builder().backend(backend).build().expect("runtime");
-    let path = std::env::temp_dir().join(format!(
-        "ringaio-fixed-{backend:?}-{}",
-        std::process::id()
-    ));
+    let rt = Runtime::builder()
+        .backend(backend)
+        .build()
+        .expect("runtime");
+    let path =
+        std::env::temp_dir().join(format!("ringaio-fixed-{backend:?}-{}", std::process::id()));
     rt.block_on(async {
         let pool = FixedBufPool::new(4, 8192).expect("pool");
         assert_eq!(pool.buffer_size(), 8192);
@@ -62,7 +63,11 @@ fn bad_pool_sizes_are_errors() {
     rt.block_on(async {
         for (count, size) in [(0u16, 4096usize), (1, 0), (u16::MAX, 4096), (2, usize::MAX)] {
             let err = FixedBufPool::new(count, size).expect_err("refused");
-            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{count} x {size}");
+            assert_eq!(
+                err.kind(),
+                std::io::ErrorKind::InvalidInput,
+                "{count} x {size}"
+            );
         }
     });
     assert!(FixedBufPool::new(1, 4096).is_err(), "no runtime here");
