@@ -20,6 +20,7 @@ use ringaio_reactor::Notifier;
 use slab::Slab;
 
 use crate::join::JoinHandle;
+use crate::park::Park;
 
 thread_local! {
     /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
@@ -34,7 +35,7 @@ pub(crate) struct Shared {
     remote: Mutex<VecDeque<Runnable>>,
     has_remote: AtomicBool,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
-    pub(crate) parked: AtomicBool,
+    pub(crate) park: Park,
     notifier: Notifier,
     owner: ThreadId,
 }
@@ -48,7 +49,7 @@ unsafe impl Sync for Shared {}
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shared")
-            .field("parked", &self.parked)
+            .field("park", &self.park)
             .finish_non_exhaustive()
     }
 }
@@ -72,7 +73,7 @@ impl Shared {
 
     /// Ends a park in progress (from any thread).
     pub(crate) fn unpark(&self) {
-        if self.parked.swap(false, Ordering::SeqCst) {
+        if self.park.must_notify() {
             self.notifier.notify();
         }
     }
@@ -158,7 +159,7 @@ impl Executor {
                 local: UnsafeCell::new(VecDeque::new()),
                 remote: Mutex::new(VecDeque::new()),
                 has_remote: AtomicBool::new(false),
-                parked: AtomicBool::new(false),
+                park: Park::new(),
                 notifier,
                 owner: thread::current().id(),
             }),

@@ -38,6 +38,7 @@ pub mod fs;
 mod join;
 mod op;
 mod ops;
+mod park;
 mod runtime;
 pub mod time;
 

@@ -199,14 +199,14 @@ impl Runtime {
             executor.run(TASKS_PER_TICK);
             let mut timeout = Some(Duration::ZERO);
             if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
-                shared.parked.store(true, Ordering::SeqCst);
+                shared.park.announce();
                 if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
                     timeout = None;
                 }
             }
             let waited = reactor.wait(timeout);
             // Awake before the wakers run: their wakes need no eventfd write.
-            shared.parked.store(false, Ordering::SeqCst);
+            shared.park.awake();
             reactor.drain();
             if let Err(e) = waited {
                 tracing::error!(error = %e, "ringaio: waiting for completions failed");
