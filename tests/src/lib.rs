@@ -223,3 +223,13 @@ impl Rng {
         }
     }
 }
+
+/// `eprintln!` that the test harness does not capture: a skipped test's reason shows in a
+/// plain `cargo test` run instead of vanishing with a passing test's output.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}

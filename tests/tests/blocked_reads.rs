@@ -47,7 +47,7 @@ fn block_reads(rt: &Runtime) -> std::fs::File {
 fn timeout_fires(backend: Backend) {
     let rt = small_runtime(backend);
     if rt.backend() != backend {
-        eprintln!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
+        ringaio_tests::say!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
         return;
     }
     let _wr = block_reads(&rt);
@@ -61,7 +61,7 @@ fn timeout_fires(backend: Backend) {
 fn file_read_completes(backend: Backend) {
     let rt = small_runtime(backend);
     if rt.backend() != backend {
-        eprintln!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
+        ringaio_tests::say!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
         return;
     }
     let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "blocked-reads");

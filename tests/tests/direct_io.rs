@@ -45,7 +45,7 @@ fn direct_round_trip(backend: Backend) {
     // In the target directory, not /tmp, which is often tmpfs.
     let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "direct-io");
     if let Err(reason) = probe(tmp.path()) {
-        eprintln!("skipped: {reason}");
+        ringaio_tests::say!("skipped: {reason}");
         return;
     }
     let rt = runtime(backend);
@@ -121,7 +121,7 @@ fn fallback_direct_io_round_trip() {
 fn unaligned_length_is_an_error_not_a_panic() {
     let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "direct-io-unaligned");
     if let Err(reason) = probe(tmp.path()) {
-        eprintln!("skipped: {reason}");
+        ringaio_tests::say!("skipped: {reason}");
         return;
     }
     for backend in [Backend::Uring, Backend::Fallback] {

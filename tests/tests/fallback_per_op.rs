@@ -16,7 +16,7 @@ fn forbidden_opcodes_run_on_the_pool_with_the_same_results() {
         .build()
         .expect("runtime");
     if rt.backend() != Backend::Uring {
-        eprintln!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
+        ringaio_tests::say!("skipped: io_uring unavailable: {:?}", rt.fallback_reason());
         return;
     }
     let path = std::env::temp_dir().join(format!("ringaio-per-op-{}", std::process::id()));

@@ -16,7 +16,7 @@ fn seccomp_denied_io_uring_runs_on_the_pool() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(3) {
-        eprintln!("skipped: seccomp filters cannot be installed here: {stderr}");
+        ringaio_tests::say!("skipped: seccomp filters cannot be installed here: {stderr}");
         return;
     }
     assert!(out.status.success(), "child failed: {stdout}\n{stderr}");
@@ -55,7 +55,7 @@ fn environment_selects_uring() {
         String::from_utf8_lossy(&out.stderr)
     );
     if stdout.contains("backend=Fallback") {
-        eprintln!("skipped: io_uring is unavailable on this machine: {stdout}");
+        ringaio_tests::say!("skipped: io_uring is unavailable on this machine: {stdout}");
         return;
     }
     assert!(stdout.contains("backend=Uring"), "{stdout}");

@@ -97,7 +97,7 @@ fn large_round_trip(backend: Backend) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     std::fs::create_dir_all(dir).expect("target tmp dir");
     if let Some(reason) = lacks_room(dir) {
-        eprintln!("skipped: {reason}");
+        ringaio_tests::say!("skipped: {reason}");
         return;
     }
     let tmp = TempPath::new(dir, "large-io");
