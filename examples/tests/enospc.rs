@@ -15,7 +15,7 @@ fn a_file_larger_than_the_filesystem() {
     let small = scratch.join("small");
     let _mount = match Mount::new("tmpfs", "size=1m", &small) {
         Ok(m) => m,
-        Err(reason) => return println!("skipped: {reason}"),
+        Err(reason) => return common::skip(reason),
     };
     let src = scratch.join("big");
     write_file(&src, &pattern(4 << 20, 9));
@@ -39,7 +39,7 @@ fn a_tree_that_runs_out_of_space_midway() {
     let small = scratch.join("small");
     let _mount = match Mount::new("tmpfs", "size=1m", &small) {
         Ok(m) => m,
-        Err(reason) => return println!("skipped: {reason}"),
+        Err(reason) => return common::skip(reason),
     };
     let src = scratch.join("src");
     fs::create_dir(&src).expect("mkdir");

@@ -55,7 +55,7 @@ fn direct_on_tmpfs_works_or_falls_back() {
     let dir = scratch.join("mnt");
     let _mount = match Mount::new("tmpfs", "size=64m", &dir) {
         Ok(m) => m,
-        Err(reason) => return println!("skipped: {reason}"),
+        Err(reason) => return common::skip(reason),
     };
     let said = copy_each_size(&dir, &["--direct", "--verify", "--block-size", "8k"]);
     // tmpfs takes O_DIRECT from Linux 6.6; before, each end warns once per run.
@@ -70,7 +70,7 @@ fn direct_falls_back_on_ramfs() {
     let dir = scratch.join("mnt");
     let _mount = match Mount::new("ramfs", "mode=0755", &dir) {
         Ok(m) => m,
-        Err(reason) => return println!("skipped: {reason}"),
+        Err(reason) => return common::skip(reason),
     };
     let said = copy_each_size(&dir, &["--direct", "--verify"]);
     assert!(

@@ -169,3 +169,10 @@ impl Drop for Mount {
         let _ = Command::new("umount").arg("-l").arg(&self.path).status();
     }
 }
+
+/// Prints why a test skipped, past the harness's capture so a plain `cargo test` shows it.
+#[allow(dead_code)]
+pub fn skip(why: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
