@@ -58,18 +58,28 @@ unsafe impl IoBufMut for Vec<u8> {
     }
 }
 
-// SAFETY: a boxed slice's heap block does not move when the box does.
-unsafe impl IoBuf for Box<[u8]> {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
+/// `IoBuf` for a type that derefs to `[u8]` whose bytes are all initialized and do not move
+/// when the value does.
+macro_rules! io_buf_for_slice {
+    ($($ty:ty),* $(,)?) => {$(
+        // SAFETY: the reason is given at the macro call.
+        unsafe impl IoBuf for $ty {
+            fn stable_ptr(&self) -> *const u8 {
+                self.as_ptr()
+            }
+            fn bytes_init(&self) -> usize {
+                self.len()
+            }
+            fn bytes_total(&self) -> usize {
+                self.len()
+            }
+        }
+    )*};
 }
+
+// A boxed slice's heap block does not move when the box does; 'static memory never moves
+// nor dies. All their bytes are initialized.
+io_buf_for_slice!(Box<[u8]>, &'static [u8], &'static str);
 
 // SAFETY: as for IoBuf; all bytes are initialized already.
 unsafe impl IoBufMut for Box<[u8]> {
@@ -77,30 +87,4 @@ unsafe impl IoBufMut for Box<[u8]> {
         self.as_mut_ptr()
     }
     unsafe fn set_init(&mut self, _pos: usize) {}
-}
-
-// SAFETY: 'static memory never moves nor dies.
-unsafe impl IoBuf for &'static [u8] {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
-}
-
-// SAFETY: 'static memory never moves nor dies.
-unsafe impl IoBuf for &'static str {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
 }
