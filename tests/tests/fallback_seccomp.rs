@@ -6,6 +6,19 @@ use std::process::Command;
 
 const CHILD: &str = env!("CARGO_BIN_EXE_fallback_child");
 
+/// Runs the child with `RINGAIO_BACKEND` set to `backend`; returns (exit code, stdout, stderr).
+fn child_with_backend(backend: &str) -> (Option<i32>, String, String) {
+    let out = Command::new(CHILD)
+        .env("RINGAIO_BACKEND", backend)
+        .output()
+        .expect("spawn child");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn seccomp_denied_io_uring_runs_on_the_pool() {
     let out = Command::new(CHILD)
@@ -29,31 +42,15 @@ fn seccomp_denied_io_uring_runs_on_the_pool() {
 
 #[test]
 fn environment_selects_the_fallback() {
-    let out = Command::new(CHILD)
-        .env("RINGAIO_BACKEND", "fallback")
-        .output()
-        .expect("spawn child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = child_with_backend("fallback");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("backend=Fallback"), "{stdout}");
 }
 
 #[test]
 fn environment_selects_uring() {
-    let out = Command::new(CHILD)
-        .env("RINGAIO_BACKEND", "uring")
-        .output()
-        .expect("spawn child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = child_with_backend("uring");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     if stdout.contains("backend=Fallback") {
         ringaio_tests::say!("skipped: io_uring is unavailable on this machine: {stdout}");
         return;
@@ -63,12 +60,8 @@ fn environment_selects_uring() {
 
 #[test]
 fn unknown_backend_is_an_error_naming_the_valid_ones() {
-    let out = Command::new(CHILD)
-        .env("RINGAIO_BACKEND", "epoll")
-        .output()
-        .expect("spawn child");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, _, stderr) = child_with_backend("epoll");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("\"epoll\""), "{stderr}");
     assert!(
         stderr.contains("uring") && stderr.contains("fallback"),

@@ -39,7 +39,7 @@ impl Backend {
 /// How to build a [`Reactor`](crate::Reactor).
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// SQ entries (the CQ is twice that). Default 256.
+    /// SQ entries. Default 256. The CQ: see `cq_entries`.
     pub entries: u32,
     /// CQ entries. Default: twice `entries`, at least 4096 (64 KiB of CQEs), so that many
     /// requests that wait long (pipe reads) do not fill the in-flight budget (half the CQ).

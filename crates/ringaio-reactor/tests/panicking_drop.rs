@@ -6,7 +6,6 @@
 mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -22,22 +21,6 @@ impl Drop for PanicOnDrop {
     fn drop(&mut self) {
         panic!("{MSG}");
     }
-}
-
-fn quiet_expected_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let ours = info
-                .payload()
-                .downcast_ref::<String>()
-                .is_some_and(|s| s == MSG);
-            if !ours {
-                previous(info);
-            }
-        }));
-    });
 }
 
 /// Parks until nothing is in flight, catching panics from orphans' drops; returns how many
@@ -59,7 +42,7 @@ fn park_through_panics(reactor: &Reactor) -> usize {
 
 #[test]
 fn panicking_orphan_drop_loses_no_wakeup() {
-    quiet_expected_panics();
+    common::quiet_panics(MSG);
     let reactor = common::reactor(ringaio_reactor::Backend::Uring);
     if !common::uring_or_skip(&reactor, "one drain completing both requests") {
         return;
@@ -97,7 +80,7 @@ fn panicking_orphan_drop_loses_no_wakeup() {
 
 #[test]
 fn reactor_keeps_working_after_a_panicking_orphan_drop() {
-    quiet_expected_panics();
+    common::quiet_panics(MSG);
     for backend in common::BACKENDS {
         let reactor = common::reactor(backend);
         if !common::got(&reactor, backend) {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -19,23 +19,6 @@ impl Wake for Panicker {
     fn wake(self: Arc<Self>) {
         panic!("{MSG}");
     }
-}
-
-/// Keeps the expected panics out of the test output; every other panic is reported as usual.
-fn quiet_expected_panics() {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let ours = info
-                .payload()
-                .downcast_ref::<String>()
-                .is_some_and(|s| s == MSG);
-            if !ours {
-                previous(info);
-            }
-        }));
-    });
 }
 
 fn noop(reactor: &Reactor) -> Key {
@@ -60,7 +43,7 @@ fn finish_all(reactor: &Reactor, keys: &[Key]) -> Vec<i32> {
 
 #[test]
 fn a_panicking_waker_does_not_stop_the_others() {
-    quiet_expected_panics();
+    common::quiet_panics(MSG);
     for backend in BACKENDS {
         let reactor = common::reactor(backend);
         if !common::got(&reactor, backend) {
@@ -122,7 +105,7 @@ fn a_panicking_waker_does_not_stop_the_others() {
 
 #[test]
 fn drain_survives_only_panicking_wakers() {
-    quiet_expected_panics();
+    common::quiet_panics(MSG);
     for backend in BACKENDS {
         let reactor = common::reactor(backend);
         if !common::got(&reactor, backend) {

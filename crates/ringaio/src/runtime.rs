@@ -28,7 +28,8 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// SQ entries (the CQ gets twice as many). Default 256.
+    /// SQ entries. Default 256. The CQ gets twice as many, and at least 4096, so that
+    /// requests that wait long (pipe reads) do not fill the in-flight budget.
     pub fn entries(&mut self, entries: u32) -> &mut Self {
         self.config.entries = entries;
         self

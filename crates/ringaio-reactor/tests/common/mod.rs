@@ -425,3 +425,22 @@ impl Drop for Fifo {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Keeps panics whose message is `msg` (the ones a test provokes on purpose) out of the test
+/// output; every other panic is reported as usual. Installed once per test binary.
+#[allow(dead_code)]
+pub(crate) fn quiet_panics(msg: &'static str) {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let ours = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|s| s == msg);
+            if !ours {
+                previous(info);
+            }
+        }));
+    });
+}
