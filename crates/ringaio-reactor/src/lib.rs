@@ -12,7 +12,7 @@
 //! # fn main() -> std::io::Result<()> {
 //! let reactor = Reactor::new(&Config::default())?;
 //! // SAFETY: a no-op points at no memory.
-//! let key = unsafe { reactor.submit(Iocb::noop())? };
+//! let key = unsafe { reactor.submit(&Iocb::noop())? };
 //! let mut cx = Context::from_waker(Waker::noop());
 //! let outcome = loop {
 //!     if let Poll::Ready(outcome) = reactor.poll(key, &mut cx) {

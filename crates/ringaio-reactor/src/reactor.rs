@@ -1,23 +1,23 @@
 //! The reactor: submits requests through their slots, drains completions into them, wakes
 //! waiters after every borrow is released, cancels orphans and drains on shutdown.
 
-use std::cell::RefCell;
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
-use ringaio_core::{is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
+use ringaio_core::{build_sqe, is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
 
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Key, CANCEL, WAKE};
 use crate::pool::Pool;
-use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots};
+use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
 use crate::timers::{timespec_duration, Timers};
 use crate::Notifier;
@@ -71,6 +71,9 @@ struct Deferred {
     close: Vec<RawFd>,
     garbage: Vec<Resources>,
     wakers: Vec<Waker>,
+    /// Tokens of executor tasks to wake (`Reactor::set_task_waker`), each once per drain
+    /// when their completions come in a row.
+    tasks: Vec<u32>,
     pool_done: Vec<(u64, i32)>,
     local_done: Vec<(u64, i32)>,
 }
@@ -83,6 +86,10 @@ struct Deferred {
 pub struct Reactor {
     inner: RefCell<Inner>,
     deferred: RefCell<Deferred>,
+    /// The task being polled, as its executor named it: token, waker data and vtable.
+    current: Cell<(u32, *const (), *const RawWakerVTable)>,
+    /// Wakes an executor task by its token.
+    task_waker: OnceCell<Box<dyn Fn(u32)>>,
     notifier: Notifier,
     backend: Backend,
     fallback_reason: Option<String>,
@@ -105,6 +112,10 @@ const MIN_CQ: u32 = 4096;
 const MAX_CQ: u32 = 65536;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
+
+/// No task is being polled.
+const NOBODY: (u32, *const (), *const RawWakerVTable) =
+    (NO_TASK, std::ptr::null(), std::ptr::null());
 
 fn shut_down_error() -> io::Error {
     io::Error::other("the ringaio reactor has shut down")
@@ -197,6 +208,8 @@ impl Reactor {
                 via_pool: 0,
             }),
             deferred: RefCell::new(Deferred::default()),
+            current: Cell::new(NOBODY),
+            task_waker: OnceCell::new(),
             notifier,
             backend,
             fallback_reason,
@@ -269,6 +282,39 @@ impl Reactor {
         }
     }
 
+    /// Installs how the executor driving this reactor wakes one of its tasks by token. Once
+    /// installed, a request polled while [`set_current_task`](Reactor::set_current_task)
+    /// names the polling task (with the very waker passed to `poll`) records the token
+    /// instead of cloning the waker, and its completion calls `wake(token)` once per drain
+    /// for a run of completions of that task. Returns false if one was installed already.
+    ///
+    /// `wake` must tolerate tokens of tasks that have finished (a spurious wake, or none).
+    pub fn set_task_waker(&self, wake: Box<dyn Fn(u32)>) -> bool {
+        self.task_waker.set(wake).is_ok()
+    }
+
+    /// Names the task about to be polled: `token` and the waker it is polled with; `None`
+    /// when the executor is done polling it. Ignored until a task waker is installed.
+    pub fn set_current_task(&self, task: Option<(u32, &Waker)>) {
+        self.current.set(match task {
+            Some((token, waker)) if token != NO_TASK && self.task_waker.get().is_some() => {
+                (token, waker.data(), waker.vtable())
+            }
+            _ => NOBODY,
+        });
+    }
+
+    /// The current task's token if `waker` is its waker, else `NO_TASK`.
+    #[inline]
+    fn task_of(&self, waker: &Waker) -> u32 {
+        let (token, data, vtable) = self.current.get();
+        if std::ptr::eq(data, waker.data()) && std::ptr::eq(vtable, waker.vtable()) {
+            token
+        } else {
+            NO_TASK
+        }
+    }
+
     /// Counters.
     pub fn stats(&self) -> Stats {
         let mut inner = self.inner.borrow_mut();
@@ -295,15 +341,16 @@ impl Reactor {
     ///   has returned the request's result or [`release`](Reactor::release) has been called
     ///   for it (handing that memory to the reactor); if neither ever happens, the memory
     ///   must be leaked.
-    pub unsafe fn submit(&self, iocb: Iocb) -> io::Result<Key> {
+    pub unsafe fn submit(&self, iocb: &Iocb) -> io::Result<Key> {
         self.inner.borrow_mut().submit(iocb)
     }
 
     /// The request's final result, once it is in; until then registers the task's waker.
     /// `Ready` ends the request: its key is dead afterwards.
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let task = self.task_of(cx.waker());
         let mut inner = self.inner.borrow_mut();
-        match inner.slots.poll(key, cx.waker()) {
+        match inner.slots.poll(key, cx.waker(), task) {
             Some(outcome) => Poll::Ready(outcome),
             // A key already reaped: answer rather than hang.
             None if inner.slots.get(key).is_none() => Poll::Ready(Outcome {
@@ -316,7 +363,12 @@ impl Reactor {
 
     /// The next non-final completion of a multishot request, if one is queued.
     pub fn poll_shot(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
-        let shot = self.inner.borrow_mut().slots.poll_shot(key, cx.waker());
+        let task = self.task_of(cx.waker());
+        let shot = self
+            .inner
+            .borrow_mut()
+            .slots
+            .poll_shot(key, cx.waker(), task);
         match shot {
             Some(outcome) => Poll::Ready(outcome),
             None => Poll::Pending,
@@ -375,6 +427,13 @@ impl Reactor {
         for waker in out.wakers.drain(..) {
             if catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
                 tracing::error!("a waker panicked; the reactor carries on");
+            }
+        }
+        if let Some(wake) = self.task_waker.get() {
+            for token in out.tasks.drain(..) {
+                if catch_unwind(AssertUnwindSafe(|| wake(token))).is_err() {
+                    tracing::error!("waking a task panicked; the reactor carries on");
+                }
             }
         }
         *self.deferred.borrow_mut() = out;
@@ -471,7 +530,32 @@ impl Inner {
         }
     }
 
-    fn submit(&mut self, iocb: Iocb) -> io::Result<Key> {
+    fn submit(&mut self, iocb: &Iocb) -> io::Result<Key> {
+        // The fast path: a request the ring runs, with CQ room and nobody queued ahead.
+        if !self.shut && self.in_kernel < self.budget && self.queue.is_empty() {
+            if let Some(ring) = self.ring.as_mut() {
+                if ring.supports(iocb.opcode) && iocb.opcode != Opcode::AsyncCancel {
+                    iocb.validate()?;
+                    let target = fixed_target(&self.files, iocb);
+                    let key = self.slots.insert(iocb, KERNEL, Route::Ring);
+                    let sqe = build_sqe(iocb, target, key.user_data());
+                    // SAFETY: the slot keeps the request until its final CQE, and the memory
+                    // it points at is kept by the waiter or by the slot (our caller's
+                    // contract).
+                    if let Err(e) = unsafe { ring.push(&sqe) } {
+                        self.slots.remove(key);
+                        return Err(e);
+                    }
+                    self.in_kernel += 1;
+                    self.via_ring += 1;
+                    return Ok(key);
+                }
+            }
+        }
+        self.submit_slow(iocb)
+    }
+
+    fn submit_slow(&mut self, iocb: &Iocb) -> io::Result<Key> {
         if self.shut {
             return Err(shut_down_error());
         }
@@ -479,7 +563,7 @@ impl Inner {
             // Cancellation goes through `Reactor::cancel`, which knows the request's route.
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        match self.route(&iocb) {
+        match self.route(iocb) {
             // Timers skip the queue into their own reserve: a ring full of requests that
             // never finish (pipe reads) must not stop a timeout from firing.
             Route::Ring
@@ -487,8 +571,8 @@ impl Inner {
                     || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
             {
                 // `to_sqe` validates before anything is taken.
-                let sqe = to_sqe(&self.with_fixed_file(&iocb))?;
-                let key = self.slots.insert(&iocb, KERNEL, Route::Ring);
+                let sqe = to_sqe(&self.with_fixed_file(iocb))?;
+                let key = self.slots.insert(iocb, KERNEL, Route::Ring);
                 if let Err(e) = self.push_sqe(sqe.user_data(key.user_data())) {
                     self.slots.remove(key);
                     return Err(e);
@@ -497,8 +581,8 @@ impl Inner {
             }
             Route::Ring => {
                 iocb.validate()?;
-                let key = self.slots.insert(&iocb, QUEUED, Route::Ring);
-                self.queue.push_back((key, iocb));
+                let key = self.slots.insert(iocb, QUEUED, Route::Ring);
+                self.queue.push_back((key, *iocb));
                 Ok(key)
             }
             Route::Pool => {
@@ -512,13 +596,13 @@ impl Inner {
                 if self.pool.is_none() {
                     self.pool = Some(Pool::new(self.pool_threads, self.notifier.clone()));
                 }
-                let key = self.slots.insert(&iocb, KERNEL, Route::Pool);
+                let key = self.slots.insert(iocb, KERNEL, Route::Pool);
                 let Some(pool) = self.pool.as_mut() else {
                     return Err(io::Error::other("blocking pool missing"));
                 };
                 // SAFETY: `Reactor::submit`'s caller keeps the memory valid until the slot's
                 // final result is taken or released to the reactor.
-                unsafe { pool.submit(key.user_data(), iocb) };
+                unsafe { pool.submit(key.user_data(), *iocb) };
                 self.via_pool += 1;
                 Ok(key)
             }
@@ -526,7 +610,7 @@ impl Inner {
                 iocb.validate()?;
                 // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
                 let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(&iocb, KERNEL, Route::Timer);
+                let key = self.slots.insert(iocb, KERNEL, Route::Timer);
                 self.timers.insert(Instant::now() + after, key);
                 Ok(key)
             }
@@ -541,16 +625,10 @@ impl Inner {
 
     /// `iocb` with its fd replaced by its registered-file slot, where it has one.
     fn with_fixed_file(&self, iocb: &Iocb) -> Iocb {
-        let mut iocb = *iocb;
-        if let Target::Fd(fd) = iocb.fd {
-            // Close on a slot would close the slot, not the fd: leave it alone.
-            if iocb.opcode != Opcode::Close && iocb.opcode.takes_fixed_file() {
-                if let Some(slot) = self.files.lookup(fd) {
-                    iocb.fd = Target::Fixed(slot);
-                }
-            }
+        Iocb {
+            fd: fixed_target(&self.files, iocb),
+            ..*iocb
         }
-        iocb
     }
 
     /// Pushes `key`'s SQE to the ring.
@@ -759,10 +837,29 @@ impl Inner {
     }
 }
 
+/// The file `iocb` runs on: its registered-file slot where its fd has one.
+#[inline]
+fn fixed_target(files: &FixedFiles, iocb: &Iocb) -> Target {
+    if let Target::Fd(fd) = iocb.fd {
+        // Close on a slot would close the slot, not the fd: leave it alone.
+        if iocb.opcode != Opcode::Close && iocb.opcode.takes_fixed_file() {
+            if let Some(slot) = files.lookup(fd) {
+                return Target::Fixed(slot);
+            }
+        }
+    }
+    iocb.fd
+}
+
 fn defer(finished: Finished, out: &mut Deferred) {
     match finished {
         Finished::Wake(Some(waker)) => out.wakers.push(waker),
         Finished::Wake(None) => {}
+        Finished::Task(token) => {
+            if out.tasks.last() != Some(&token) {
+                out.tasks.push(token);
+            }
+        }
         Finished::Orphan { close, garbage } => {
             out.close.extend(close);
             out.garbage.extend(garbage);

@@ -36,10 +36,16 @@ pub(crate) enum Route {
     Timer,
 }
 
+/// No task token: the waiter (if any) is named by `Slot::waker`.
+pub(crate) const NO_TASK: u32 = u32::MAX;
+
 #[derive(Debug)]
 pub(crate) struct Slot {
-    // 56 bytes: slots are written on every submission.
+    // 64 bytes at most: slots are written on every submission.
     generation: u32,
+    /// The waiting task's token, when its executor named it (`Reactor::set_current_task`):
+    /// then no waker is cloned per request. `NO_TASK` otherwise.
+    task: u32,
     pub(crate) state: u8,
     pub(crate) route: Route,
     /// Whether the request's result is an fd that must be closed if nobody takes it.
@@ -60,6 +66,8 @@ const _: () = assert!(std::mem::size_of::<Slot>() <= 64);
 pub(crate) enum Finished {
     /// The waiter is there: wake it (if it registered a waker).
     Wake(Option<Waker>),
+    /// The waiter is there and registered as its executor's task with this token.
+    Task(u32),
     /// Nobody waits: the slot is gone; close the fd it produced and drop what it kept,
     /// outside any borrow.
     Orphan {
@@ -81,6 +89,34 @@ pub(crate) enum Release {
     Leak,
     /// As `Done`, and close this fd: the request's result, which nobody will receive.
     Close(RawFd),
+}
+
+impl Slot {
+    /// Who to wake now that a completion is in: taken, so it is woken once.
+    fn take_waiter(&mut self) -> Finished {
+        match self.waker.take() {
+            Some(waker) => Finished::Wake(Some(waker)),
+            None if self.task != NO_TASK => {
+                Finished::Task(std::mem::replace(&mut self.task, NO_TASK))
+            }
+            None => Finished::Wake(None),
+        }
+    }
+
+    fn register(&mut self, waker: &Waker, task: u32) {
+        if task != NO_TASK {
+            self.task = task;
+            if self.waker.is_some() {
+                self.waker = None;
+            }
+            return;
+        }
+        self.task = NO_TASK;
+        match &self.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => self.waker = Some(waker.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -109,6 +145,7 @@ impl Slots {
         };
         entry.insert(Slot {
             generation,
+            task: NO_TASK,
             state: WAITER | owner,
             route,
             returns_fd: iocb.opcode.returns_fd(),
@@ -174,7 +211,7 @@ impl Slots {
         };
         if slot.state & WAITER != 0 {
             slot.shots.get_or_insert_default().push_back(outcome);
-            return Finished::Wake(slot.waker.take());
+            return slot.take_waiter();
         }
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         Finished::Orphan {
@@ -192,7 +229,7 @@ impl Slots {
         if slot.state & WAITER != 0 {
             slot.state |= COMPLETE;
             slot.result = outcome;
-            return Finished::Wake(slot.waker.take());
+            return slot.take_waiter();
         }
         let slot = self.slab.remove(key.index as usize);
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
@@ -203,31 +240,26 @@ impl Slots {
     }
 
     /// The waiter asks for the result. `Some` ends the request and frees the slot; `None`
-    /// registers `waker` (no clone if the same waker is already there).
-    pub(crate) fn poll(&mut self, key: Key, waker: &Waker) -> Option<Outcome> {
+    /// registers the waiter: by `task` token when given, else `waker` (no clone if the same
+    /// waker is already there).
+    pub(crate) fn poll(&mut self, key: Key, waker: &Waker, task: u32) -> Option<Outcome> {
         let slot = self.get_mut(key)?;
         if slot.state & COMPLETE != 0 {
             let outcome = slot.result;
             self.slab.remove(key.index as usize);
             return Some(outcome);
         }
-        match &slot.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => slot.waker = Some(waker.clone()),
-        }
+        slot.register(waker, task);
         None
     }
 
     /// The waiter of a multishot request asks for its next completion.
-    pub(crate) fn poll_shot(&mut self, key: Key, waker: &Waker) -> Option<Outcome> {
+    pub(crate) fn poll_shot(&mut self, key: Key, waker: &Waker, task: u32) -> Option<Outcome> {
         let slot = self.get_mut(key)?;
         if let Some(shot) = slot.shots.as_mut().and_then(|q| q.pop_front()) {
             return Some(shot);
         }
-        match &slot.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => slot.waker = Some(waker.clone()),
-        }
+        slot.register(waker, task);
         None
     }
 
@@ -259,6 +291,7 @@ impl Slots {
         }
         slot.state &= !WAITER;
         slot.waker = None;
+        slot.task = NO_TASK;
         if is_free(slot.state) {
             // Completed, or still queued in user space (the queue skips stale keys). A
             // completed openat's fd now has nobody to receive it.
@@ -326,13 +359,13 @@ mod tests {
         let mut slots = Slots::default();
         let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         let (flag, w) = waker();
-        assert_eq!(slots.poll(key, &w), None);
+        assert_eq!(slots.poll(key, &w, NO_TASK), None);
         match slots.finish(key, ok(5)) {
             Finished::Wake(Some(w)) => w.wake(),
             other => panic!("{other:?}"),
         }
         assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert_eq!(slots.poll(key, &w), Some(ok(5)));
+        assert_eq!(slots.poll(key, &w, NO_TASK), Some(ok(5)));
         assert_eq!(slots.len(), 0);
     }
 
@@ -384,12 +417,16 @@ mod tests {
         let old = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         slots.finish(old, ok(0));
         let (_, w) = waker();
-        slots.poll(old, &w);
+        slots.poll(old, &w, NO_TASK);
         let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         assert_eq!(old.index, new.index, "slot reused");
         assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
         assert!(!slots.mark_cancelling(old));
-        assert_eq!(slots.poll(new, &w), None, "new request still pending");
+        assert_eq!(
+            slots.poll(new, &w, NO_TASK),
+            None,
+            "new request still pending"
+        );
     }
 
     #[test]
@@ -426,11 +463,11 @@ mod tests {
         let (_, w) = waker();
         slots.more(key, ok(1));
         slots.more(key, ok(2));
-        assert_eq!(slots.poll_shot(key, &w), Some(ok(1)));
-        assert_eq!(slots.poll_shot(key, &w), Some(ok(2)));
-        assert_eq!(slots.poll_shot(key, &w), None);
+        assert_eq!(slots.poll_shot(key, &w, NO_TASK), Some(ok(1)));
+        assert_eq!(slots.poll_shot(key, &w, NO_TASK), Some(ok(2)));
+        assert_eq!(slots.poll_shot(key, &w, NO_TASK), None);
         slots.finish(key, ok(0));
-        assert_eq!(slots.poll(key, &w), Some(ok(0)));
+        assert_eq!(slots.poll(key, &w, NO_TASK), Some(ok(0)));
     }
 
     #[test]

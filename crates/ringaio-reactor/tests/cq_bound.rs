@@ -40,7 +40,7 @@ fn submit_read(reactor: &Reactor, pipe: &Pipe) -> (Key, Box<[u8]>) {
     let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
     // SAFETY: the boxed buffer is kept in its `Req` until the result is taken, or released to
     // the reactor.
-    let key = unsafe { reactor.submit(iocb) }.expect("submit");
+    let key = unsafe { reactor.submit(&iocb) }.expect("submit");
     (key, buf)
 }
 
@@ -91,7 +91,7 @@ fn flood(backend: Backend) {
             }
         } else {
             // SAFETY: a no-op points at no memory.
-            let key = unsafe { reactor.submit(Iocb::noop()) }.expect("submit");
+            let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
             Req {
                 key,
                 pipe: None,

@@ -23,7 +23,7 @@ fn second_release_keeps_the_first_resources() {
         let token = first.token.clone();
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), first.as_mut_ptr(), first.len(), 0);
         // SAFETY: the buffer is released to the reactor right below.
-        let key = unsafe { reactor.submit(iocb) }.expect("submit");
+        let key = unsafe { reactor.submit(&iocb) }.expect("submit");
         common::park(&reactor, Some(Duration::ZERO));
         reactor.release(key, &mut Some(first));
         assert_eq!(Arc::strong_count(&token), 2);

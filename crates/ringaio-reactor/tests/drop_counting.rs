@@ -39,7 +39,7 @@ fn read_into(reactor: &Reactor, pipe: &Pipe, res: &mut Res) -> Key {
     );
     // SAFETY: `res` (whose heap buffer does not move with it) is either kept until the
     // request's result is taken or released to the reactor, in every test below.
-    match unsafe { reactor.submit(iocb) } {
+    match unsafe { reactor.submit(&iocb) } {
         Ok(key) => key,
         Err(e) => panic!("submit: {e}"),
     }
@@ -190,7 +190,7 @@ fn shutdown_answers_a_waiter_still_holding_its_key() {
             "{backend:?}"
         );
         // SAFETY: a no-op points at no memory.
-        assert!(unsafe { reactor.submit(Iocb::noop()) }.is_err());
+        assert!(unsafe { reactor.submit(&Iocb::noop()) }.is_err());
         reactor.shutdown();
         drop(res);
         assert_eq!(Arc::strong_count(&token), 1);
@@ -216,7 +216,7 @@ fn shutdown_timeout_leaks_what_the_pool_still_uses() {
     let path = fifo.path.clone();
     let iocb = Iocb::openat(libc::AT_FDCWD, &path, libc::O_RDONLY, 0);
     // SAFETY: `path`'s heap bytes are released to the reactor below along with it.
-    let key = unsafe { reactor.submit(iocb) }.expect("submit");
+    let key = unsafe { reactor.submit(&iocb) }.expect("submit");
     let start = Instant::now();
     // A pool thread blocks in the open, where no cancel reaches it.
     while common::threads_opening_fifos() == 0 {

@@ -99,7 +99,7 @@ fn storm(backend: Backend, mode: OnDrop, seed: u64) {
                 let mut buf = GuardBuf::new(id, 4096, mode, &log);
                 let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
                 // SAFETY: `buf` is kept until the result is taken, or released to the reactor.
-                let key = unsafe { reactor.submit(iocb) }.expect("submit");
+                let key = unsafe { reactor.submit(&iocb) }.expect("submit");
                 let token = buf.token.clone();
                 Req {
                     id,

@@ -33,7 +33,7 @@ fn open(reactor: &Reactor, res: &PathRes, flags: i32) -> Key {
     let iocb = Iocb::openat(libc::AT_FDCWD, &res.path, flags | libc::O_CLOEXEC, 0o600);
     // SAFETY: `res.path` (heap bytes that do not move with `res`) is released to the reactor
     // or kept until the result is taken, in every test below.
-    match unsafe { reactor.submit(iocb) } {
+    match unsafe { reactor.submit(&iocb) } {
         Ok(key) => key,
         Err(e) => panic!("submit: {e}"),
     }

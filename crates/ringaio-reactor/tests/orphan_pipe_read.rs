@@ -40,7 +40,7 @@ fn orphan(backend: Backend, mode: OnDrop, write_at: WriteAt) {
     let token = buf.token.clone();
     let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
     // SAFETY: `buf` is released to the reactor below, before it could be dropped.
-    let key = unsafe { reactor.submit(iocb) }.expect("submit");
+    let key = unsafe { reactor.submit(&iocb) }.expect("submit");
     common::park(&reactor, Some(Duration::ZERO));
     match write_at {
         WriteAt::Later => {}

@@ -51,10 +51,10 @@ fn panicking_orphan_drop_loses_no_wakeup() {
     let mut buf = vec![0u8; 8];
     let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
     // SAFETY: the buffer is released to the reactor below.
-    let orphan = unsafe { reactor.submit(iocb) }.expect("submit");
+    let orphan = unsafe { reactor.submit(&iocb) }.expect("submit");
     common::park(&reactor, Some(Duration::ZERO));
     // SAFETY: a no-op points at no memory.
-    let other = unsafe { reactor.submit(Iocb::noop()) }.expect("submit");
+    let other = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
     let (counter, waker) = common::counting_waker();
     assert!(reactor
         .poll(other, &mut Context::from_waker(&waker))
@@ -74,7 +74,7 @@ fn panicking_orphan_drop_loses_no_wakeup() {
         "the no-op completed but its waker was never woken"
     );
     // SAFETY: a no-op points at no memory.
-    let after = unsafe { reactor.submit(Iocb::noop()) }.expect("submit");
+    let after = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
     assert_eq!(common::wait(&reactor, after).result, 0);
 }
 
@@ -90,7 +90,7 @@ fn reactor_keeps_working_after_a_panicking_orphan_drop() {
         let mut buf = vec![0u8; 8];
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
         // SAFETY: the buffer is released to the reactor below.
-        let orphan = unsafe { reactor.submit(iocb) }.expect("submit");
+        let orphan = unsafe { reactor.submit(&iocb) }.expect("submit");
         common::park(&reactor, Some(Duration::ZERO));
         reactor.release(orphan, &mut Some((buf, PanicOnDrop)));
         assert!(park_through_panics(&reactor) <= 1, "{backend:?}");
@@ -98,7 +98,7 @@ fn reactor_keeps_working_after_a_panicking_orphan_drop() {
         let mut fresh = [0u8; 4];
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), fresh.as_mut_ptr(), fresh.len(), 0);
         // SAFETY: `fresh` outlives the read: its result is taken below.
-        let key = unsafe { reactor.submit(iocb) }.expect("submit");
+        let key = unsafe { reactor.submit(&iocb) }.expect("submit");
         pipe.write(b"next");
         assert_eq!(common::wait(&reactor, key).result, 4, "{backend:?}");
         assert_eq!(&fresh, b"next");

@@ -23,7 +23,7 @@ impl Wake for Panicker {
 
 fn noop(reactor: &Reactor) -> Key {
     // SAFETY: a no-op points at no memory.
-    unsafe { reactor.submit(Iocb::noop()) }.expect("submit")
+    unsafe { reactor.submit(&Iocb::noop()) }.expect("submit")
 }
 
 /// Parks until every key is ready; returns their outcomes' results.
@@ -81,7 +81,7 @@ fn a_panicking_waker_does_not_stop_the_others() {
         let mut buf = [0u8; 8];
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
         // SAFETY: `buf` outlives the read: its result is taken below.
-        let read = unsafe { reactor.submit(iocb) }.expect("submit");
+        let read = unsafe { reactor.submit(&iocb) }.expect("submit");
         assert!(reactor
             .poll(read, &mut Context::from_waker(&panicker))
             .is_pending());

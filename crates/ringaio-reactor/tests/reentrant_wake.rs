@@ -28,7 +28,7 @@ fn reenter(who: &'static str) {
     };
     let _ = reactor.stats();
     // SAFETY: a no-op points at no memory.
-    let key = unsafe { reactor.submit(Iocb::noop()) }.expect("submit from a callback");
+    let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit from a callback");
     assert!(common::poll_once(&reactor, key).is_pending());
     let (_, waker) = common::counting_waker();
     let _ = reactor.poll(key, &mut Context::from_waker(&waker));
@@ -67,7 +67,7 @@ fn callbacks_may_use_the_reactor() {
 
         let woken = {
             // SAFETY: a no-op points at no memory.
-            unsafe { reactor.submit(Iocb::noop()) }.expect("submit")
+            unsafe { reactor.submit(&Iocb::noop()) }.expect("submit")
         };
         let waker = Waker::from(Arc::new(Reenter));
         assert!(reactor
@@ -78,7 +78,7 @@ fn callbacks_may_use_the_reactor() {
         let mut buf = vec![0u8; 32].into_boxed_slice();
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
         // SAFETY: the buffer is released to the reactor right below.
-        let orphan = unsafe { reactor.submit(iocb) }.expect("submit");
+        let orphan = unsafe { reactor.submit(&iocb) }.expect("submit");
         common::park(&reactor, Some(Duration::ZERO));
         reactor.release(orphan, &mut Some(ReenterOnDrop { _buf: buf }));
 

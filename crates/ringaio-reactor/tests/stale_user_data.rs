@@ -21,7 +21,7 @@ fn reactors() -> impl Iterator<Item = Reactor> {
 
 fn noop(reactor: &Reactor) -> Key {
     // SAFETY: a no-op points at no memory.
-    unsafe { reactor.submit(Iocb::noop()) }.expect("submit")
+    unsafe { reactor.submit(&Iocb::noop()) }.expect("submit")
 }
 
 /// Submits a read of `pipe` into `buf`.
@@ -31,7 +31,7 @@ fn noop(reactor: &Reactor) -> Key {
 unsafe fn read(reactor: &Reactor, pipe: &Pipe, buf: &mut [u8]) -> Key {
     let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
     // SAFETY: forwarded from the caller.
-    unsafe { reactor.submit(iocb) }.expect("submit")
+    unsafe { reactor.submit(&iocb) }.expect("submit")
 }
 
 /// The stale key touches nothing, then the new read completes with the bytes written.

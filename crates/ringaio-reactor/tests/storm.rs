@@ -211,7 +211,7 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
             };
             // SAFETY: `res`'s heap buffer is kept in `reqs` until the result is taken, or
             // released to the reactor; moving `res` does not move it.
-            let key = unsafe { reactor.submit(iocb) }.expect("submit");
+            let key = unsafe { reactor.submit(&iocb) }.expect("submit");
             let waker = Waker::from(Arc::new(Woken {
                 id,
                 list: woken.clone(),

@@ -61,7 +61,7 @@ impl<T: Operation> Op<T> {
             // SAFETY: `iocb` points into `data`'s heap memory (the `Operation` contract).
             // `data` stays in this `Op` until `poll` has taken the result, or `Drop` hands it
             // to the reactor with `release`, which keeps it until the final completion.
-            let key = unsafe { reactor.submit(iocb) }?;
+            let key = unsafe { reactor.submit(&iocb) }?;
             Ok((reactor, key))
         });
         match submitted {
