@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 
-use async_task::Runnable;
+use ringaio_reactor::Reactor;
+
+/// A runnable task; its metadata is its token (its index in the registry of live tasks).
+type Runnable = async_task::Runnable<u32>;
 use futures::FutureExt;
 use ringaio_reactor::Notifier;
 use slab::Slab;
@@ -34,6 +37,8 @@ pub(crate) struct Shared {
     /// Tasks woken from other threads (or while the runtime is not running).
     remote: Mutex<VecDeque<Runnable>>,
     has_remote: AtomicBool,
+    /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
+    pub(crate) main_woken: AtomicBool,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) park: Park,
     notifier: Notifier,
@@ -110,6 +115,28 @@ impl Drop for Shared {
     }
 }
 
+/// The token of the future `block_on` runs.
+pub(crate) const MAIN_TASK: u32 = u32::MAX - 1;
+
+/// Names a task to the reactor as the one being polled, until dropped (also on unwind: a
+/// stale name could steal another waker's wake-ups).
+pub(crate) struct CurrentTask<'a> {
+    reactor: &'a Reactor,
+}
+
+impl<'a> CurrentTask<'a> {
+    pub(crate) fn enter(reactor: &'a Reactor, token: u32, waker: &Waker) -> CurrentTask<'a> {
+        reactor.set_current_task(Some((token, waker)));
+        CurrentTask { reactor }
+    }
+}
+
+impl Drop for CurrentTask<'_> {
+    fn drop(&mut self) {
+        self.reactor.set_current_task(None);
+    }
+}
+
 /// Runs tasks on the runtime's thread.
 pub(crate) struct Executor {
     pub(crate) shared: Arc<Shared>,
@@ -159,6 +186,7 @@ impl Executor {
                 local: UnsafeCell::new(VecDeque::new()),
                 remote: Mutex::new(VecDeque::new()),
                 has_remote: AtomicBool::new(false),
+                main_woken: AtomicBool::new(false),
                 park: Park::new(),
                 notifier,
                 owner: thread::current().id(),
@@ -175,14 +203,22 @@ impl Executor {
     {
         let mut active = self.active.borrow_mut();
         let entry = active.vacant_entry();
+        let index = entry.key();
         let task: Registered<_> = Registered {
             future: AssertUnwindSafe(future).catch_unwind(),
             executor: self.this.clone(),
-            index: entry.key(),
+            index,
         };
         let shared = self.shared.clone();
-        let (runnable, task) =
-            async_task::spawn_local::<_, _>(task, move |runnable| shared.schedule(runnable));
+        // A task past index MAIN_TASK (nobody has 4 billion tasks) gets u32::MAX, which the
+        // reactor takes as "no token": its requests clone its waker instead.
+        let token = u32::try_from(index)
+            .ok()
+            .filter(|&t| t < MAIN_TASK)
+            .unwrap_or(u32::MAX);
+        let (runnable, task) = async_task::Builder::new()
+            .metadata(token)
+            .spawn_local(move |_| task, move |runnable| shared.schedule(runnable));
         entry.insert(runnable.waker());
         drop(active);
         runnable.schedule();
@@ -213,17 +249,38 @@ impl Executor {
             || self.shared.has_remote.load(Ordering::SeqCst)
     }
 
-    /// Runs up to `budget` queued tasks; returns how many ran.
-    pub(crate) fn run(&self, budget: usize) -> usize {
+    /// Runs up to `budget` queued tasks, each named to `reactor` as the current task;
+    /// returns how many ran.
+    pub(crate) fn run(&self, budget: usize, reactor: &Reactor) -> usize {
         let mut ran = 0;
         while ran < budget {
             let Some(runnable) = self.pop() else {
                 break;
             };
+            let token = *runnable.metadata();
+            let _current = self.active.try_borrow().ok().and_then(|active| {
+                let waker = active.get(token as usize)?;
+                Some(CurrentTask::enter(reactor, token, waker))
+            });
             runnable.run();
             ran += 1;
         }
         ran
+    }
+
+    /// Wakes the task named `token` (a completion came for it). Tokens of finished tasks
+    /// wake nothing, or (reused) wake another task spuriously, which is harmless.
+    pub(crate) fn wake_task(&self, token: u32) {
+        if token == MAIN_TASK {
+            // Only called by the reactor's drain on the runtime thread, which is awake.
+            self.shared.main_woken.store(true, Ordering::Relaxed);
+            return;
+        }
+        if let Ok(active) = self.active.try_borrow() {
+            if let Some(waker) = active.get(token as usize) {
+                waker.wake_by_ref();
+            }
+        }
     }
 
     fn take_all(&self) -> Vec<Runnable> {

@@ -67,11 +67,11 @@ pub(crate) type TaskOutput<T> = Result<T, Box<dyn Any + Send>>;
 /// Awaits a spawned task. Dropping it detaches the task, which keeps running;
 /// [`abort`](JoinHandle::abort) cancels it.
 pub struct JoinHandle<T> {
-    task: RefCell<Option<async_task::FallibleTask<TaskOutput<T>>>>,
+    task: RefCell<Option<async_task::FallibleTask<TaskOutput<T>, u32>>>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<TaskOutput<T>>) -> Self {
+    pub(crate) fn new(task: async_task::Task<TaskOutput<T>, u32>) -> Self {
         JoinHandle {
             task: RefCell::new(Some(task.fallible())),
         }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -14,7 +14,7 @@ use ringaio_core::Opcode;
 use ringaio_reactor::{Backend, Config, Reactor, Stats};
 
 use crate::context::{self, Handle};
-use crate::executor::{Executor, Shared};
+use crate::executor::{CurrentTask, Executor, Shared, MAIN_TASK};
 use crate::JoinHandle;
 
 /// Tasks run per tick before the reactor is polled again.
@@ -90,6 +90,13 @@ impl Builder {
         }
         let reactor = Rc::new(Reactor::new(&config)?);
         let executor = Executor::new(reactor.notifier().clone());
+        // Requests a task awaits name it by token: no waker clone per request.
+        let weak = Rc::downgrade(&executor);
+        reactor.set_task_waker(Box::new(move |token| {
+            if let Some(executor) = weak.upgrade() {
+                executor.wake_task(token);
+            }
+        }));
         Ok(Runtime {
             handle: Rc::new(Handle { reactor, executor }),
         })
@@ -114,7 +121,6 @@ impl fmt::Debug for Runtime {
 }
 
 struct MainWaker {
-    woken: AtomicBool,
     shared: Arc<Shared>,
 }
 
@@ -124,8 +130,8 @@ impl Wake for MainWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         // Completions often wake the main future many times per tick: once is enough.
-        if !self.woken.load(Ordering::Relaxed) {
-            self.woken.store(true, Ordering::SeqCst);
+        if !self.shared.main_woken.load(Ordering::Relaxed) {
+            self.shared.main_woken.store(true, Ordering::SeqCst);
             self.shared.unpark();
         }
     }
@@ -184,24 +190,25 @@ impl Runtime {
         let reactor = &self.handle.reactor;
         let shared = executor.shared.clone();
         let _running = shared.enter();
-        let main = Arc::new(MainWaker {
-            woken: AtomicBool::new(true),
+        shared.main_woken.store(true, Ordering::SeqCst);
+        let waker = Waker::from(Arc::new(MainWaker {
             shared: shared.clone(),
-        });
-        let waker = Waker::from(main.clone());
+        }));
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
+        let woken = &shared.main_woken;
         loop {
-            if main.woken.swap(false, Ordering::SeqCst) {
+            if woken.swap(false, Ordering::SeqCst) {
+                let _current = CurrentTask::enter(reactor, MAIN_TASK, &waker);
                 if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                     return out;
                 }
             }
-            executor.run(TASKS_PER_TICK);
+            executor.run(TASKS_PER_TICK, reactor);
             let mut timeout = Some(Duration::ZERO);
-            if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
+            if !woken.load(Ordering::SeqCst) && !executor.has_work() {
                 shared.park.announce();
-                if !main.woken.load(Ordering::SeqCst) && !executor.has_work() {
+                if !woken.load(Ordering::SeqCst) && !executor.has_work() {
                     timeout = None;
                 }
             }
