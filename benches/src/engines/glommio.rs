@@ -7,12 +7,14 @@
 
 use std::io;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use glommio::io::{BufferedFile, DmaFile, OpenOptions};
 use glommio::{LocalExecutor, LocalExecutorBuilder, Placement};
 
-use super::{unsupported, Engine, RoundResult};
+use super::{unsupported, Engine, Recorder, RoundResult};
 use crate::workload::{Offsets, Workload};
 
 /// A glommio executor on this thread, kept across rounds.
@@ -59,18 +61,19 @@ impl Engine for GlommioEngine {
             } else {
                 AnyFile::Buffered(opts.buffered_open(&w.path).await?)
             });
+            let rec = Recorder::new();
             let start = Instant::now();
             let deadline = start + d;
             let workers: Vec<_> = (0..w.iodepth as u64)
                 .map(|i| {
                     let (file, offsets) = (Rc::clone(&file), w.offsets(i));
-                    glommio::spawn_local(worker(file, offsets, w.bs, write, deadline))
+                    glommio::spawn_local(worker(file, offsets, w.bs, write, deadline, rec.clone()))
                 })
                 .collect();
-            let mut total = RoundResult::new();
             for worker in workers {
-                total.merge(&worker.await?);
+                worker.await?;
             }
+            let mut total = rec.take();
             total.elapsed = start.elapsed();
             Ok(total)
         })
@@ -84,8 +87,8 @@ async fn worker(
     bs: usize,
     write: bool,
     deadline: Instant,
-) -> io::Result<RoundResult> {
-    let mut result = RoundResult::new();
+    rec: Recorder,
+) -> io::Result<()> {
     let mut now = Instant::now();
     while now < deadline {
         let offset = offsets.next_offset();
@@ -96,8 +99,8 @@ async fn worker(
             (AnyFile::Buffered(f), true) => f.write_at(vec![0x5a; bs], offset).await?,
         };
         let done = Instant::now();
-        result.record(n as u64, done - now);
+        rec.record(n as u64, done - now);
         now = done;
     }
-    Ok(result)
+    Ok(())
 }

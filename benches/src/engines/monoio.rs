@@ -4,12 +4,14 @@
 
 use std::io;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use monoio::fs::File;
 use monoio::{IoUringDriver, Runtime, RuntimeBuilder};
 
-use super::{unsupported, Engine, RoundResult};
+use super::{unsupported, Engine, Recorder, RoundResult};
 use crate::workload::{AlignedBuf, Offsets, Workload};
 
 // SAFETY: the allocation behind AlignedBuf never moves while it is owned (moving the
@@ -67,18 +69,19 @@ impl Engine for MonoioEngine {
         let write = w.rw.is_write();
         self.rt.block_on(async {
             let file = Rc::new(File::from_std(std_file)?);
+            let rec = Recorder::new();
             let start = Instant::now();
             let deadline = start + d;
             let workers: Vec<_> = (0..w.iodepth as u64)
                 .map(|i| {
                     let (file, offsets, buf) = (Rc::clone(&file), w.offsets(i), w.buffer(i));
-                    monoio::spawn(worker(file, offsets, buf, write, deadline))
+                    monoio::spawn(worker(file, offsets, buf, write, deadline, rec.clone()))
                 })
                 .collect();
-            let mut total = RoundResult::new();
             for worker in workers {
-                total.merge(&worker.await?);
+                worker.await?;
             }
+            let mut total = rec.take();
             total.elapsed = start.elapsed();
             Ok(total)
         })
@@ -92,8 +95,8 @@ async fn worker(
     mut buf: AlignedBuf,
     write: bool,
     deadline: Instant,
-) -> io::Result<RoundResult> {
-    let mut result = RoundResult::new();
+    rec: Recorder,
+) -> io::Result<()> {
     let mut now = Instant::now();
     while now < deadline {
         let offset = offsets.next_offset();
@@ -105,8 +108,8 @@ async fn worker(
         buf = back;
         let n = res?;
         let done = Instant::now();
-        result.record(n as u64, done - now);
+        rec.record(n as u64, done - now);
         now = done;
     }
-    Ok(result)
+    Ok(())
 }

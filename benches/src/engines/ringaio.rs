@@ -9,13 +9,15 @@
 
 use std::io;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use ringaio::buf::{AlignedBuf, FixedBuf, FixedBufPool};
 use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
-use super::{Engine, RoundResult};
+use super::{Engine, Recorder, RoundResult};
 use crate::workload::{Offsets, Workload};
 
 /// A ringaio runtime, kept across rounds.
@@ -83,6 +85,7 @@ impl Engine for RingaioEngine {
             } else {
                 None
             };
+            let rec = Recorder::new();
             let start = Instant::now();
             let deadline = start + d;
             let workers = (0..w.iodepth as u64)
@@ -102,16 +105,22 @@ impl Engine for RingaioEngine {
                             Buf::Plain(buf)
                         }
                     };
-                    Ok(ringaio::spawn(worker(file, offsets, buf, write, deadline)))
+                    Ok(ringaio::spawn(worker(
+                        file,
+                        offsets,
+                        buf,
+                        write,
+                        deadline,
+                        rec.clone(),
+                    )))
                 })
                 .collect::<io::Result<Vec<_>>>()?;
-            let mut total = RoundResult::new();
             for worker in workers {
-                let part = worker
+                worker
                     .await
                     .map_err(|_| io::Error::other("ringaio worker task failed"))??;
-                total.merge(&part);
             }
+            let mut total = rec.take();
             total.elapsed = start.elapsed();
             Ok(total)
         })
@@ -125,8 +134,8 @@ async fn worker(
     mut buf: Buf,
     write: bool,
     deadline: Instant,
-) -> io::Result<RoundResult> {
-    let mut result = RoundResult::new();
+    rec: Recorder,
+) -> io::Result<()> {
     let mut now = Instant::now();
     while now < deadline {
         let n = match &file {
@@ -147,10 +156,10 @@ async fn worker(
             }
         };
         let done = Instant::now();
-        result.record(n as u64, done - now);
+        rec.record(n as u64, done - now);
         now = done;
     }
-    Ok(result)
+    Ok(())
 }
 
 /// A worker's buffer: plain (aligned) or registered (`--fixed`).

@@ -2,7 +2,9 @@
 
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use super::{unsupported, Engine, RoundResult};
 use crate::workload::Workload;

@@ -3,12 +3,14 @@
 
 use std::io;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use tokio_uring::buf::fixed::{FixedBuf, FixedBufRegistry};
 use tokio_uring::fs::File;
 
-use super::{Engine, RoundResult};
+use super::{Engine, Recorder, RoundResult};
 use crate::workload::{AlignedBuf, Offsets, Workload};
 
 // SAFETY: the allocation behind AlignedBuf never moves while it is owned (moving the
@@ -84,6 +86,7 @@ impl Engine for TokioUringEngine {
             if let Some(registry) = &registry {
                 registry.register()?;
             }
+            let rec = Recorder::new();
             let start = Instant::now();
             let deadline = start + d;
             let mut workers = Vec::with_capacity(w.iodepth);
@@ -98,13 +101,18 @@ impl Engine for TokioUringEngine {
                 };
                 let (file, offsets) = (file.clone(), w.offsets(i as u64));
                 workers.push(tokio_uring::spawn(worker(
-                    file, offsets, slot, write, deadline,
+                    file,
+                    offsets,
+                    slot,
+                    write,
+                    deadline,
+                    rec.clone(),
                 )));
             }
-            let mut total = RoundResult::new();
             for worker in workers {
-                total.merge(&worker.await.map_err(io::Error::other)??);
+                worker.await.map_err(io::Error::other)??;
             }
+            let mut total = rec.take();
             total.elapsed = start.elapsed();
             if let Some(registry) = &registry {
                 registry.unregister()?;
@@ -121,8 +129,8 @@ async fn worker(
     mut slot: Slot,
     write: bool,
     deadline: Instant,
-) -> io::Result<RoundResult> {
-    let mut result = RoundResult::new();
+    rec: Recorder,
+) -> io::Result<()> {
     let mut now = Instant::now();
     while now < deadline {
         let offset = offsets.next_offset();
@@ -152,8 +160,8 @@ async fn worker(
             }
         };
         let done = Instant::now();
-        result.record(n as u64, done - now);
+        rec.record(n as u64, done - now);
         now = done;
     }
-    Ok(result)
+    Ok(())
 }

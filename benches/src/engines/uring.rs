@@ -7,7 +7,9 @@
 
 use std::io;
 use std::os::fd::AsRawFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use quanta::Instant;
 
 use io_uring::{opcode, squeue, types, IoUring};
 

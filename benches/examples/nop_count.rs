@@ -1,0 +1,129 @@
+//! Exactly `N` NOPs through one path, for instruction counts under callgrind (reproducible
+//! where wall-clock time on a shared machine is not) and a quick time per op:
+//!
+//! ```sh
+//! cargo build -p ringaio-benches --release --example nop_count
+//! valgrind --tool=callgrind target/release/examples/nop_count ringaio-join 100000
+//! target/release/examples/nop_count raw-tuned 10000000
+//! ```
+//!
+//! Paths: `raw` (the io-uring crate, default ring flags, batches of 32 and one
+//! `submit_and_wait(32)`), `raw-tuned` (the same with the flags ringaio sets up:
+//! SINGLE_ISSUER, DEFER_TASKRUN), `ringaio-join` (32 `ringaio::nop()` futures joined in one
+//! task, as the criterion bench does) and `ringaio-tasks` (32 tasks, each awaiting one NOP at
+//! a time, as `ringaio-bench --rw nop` does).
+
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Instant;
+
+use io_uring::{opcode, IoUring};
+
+const BATCH: u32 = 32;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().unwrap_or_else(|| "ringaio-join".to_owned());
+    let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let batches = n.div_ceil(u64::from(BATCH));
+    let start = Instant::now();
+    match path.as_str() {
+        "raw" => raw(IoUring::new(256).expect("io_uring"), batches),
+        "raw-tuned" => raw(
+            IoUring::builder()
+                .setup_single_issuer()
+                .setup_defer_taskrun()
+                .build(256)
+                .expect("io_uring with DEFER_TASKRUN"),
+            batches,
+        ),
+        "ringaio-join" => ringaio_join(batches),
+        "ringaio-tasks" => ringaio_tasks(batches),
+        other => {
+            eprintln!("unknown path {other}: raw, raw-tuned, ringaio-join, ringaio-tasks");
+            std::process::exit(2);
+        }
+    }
+    let ops = batches * u64::from(BATCH);
+    let per_op = start.elapsed().as_nanos() as f64 / ops as f64;
+    println!("{path}: {ops} NOPs, {per_op:.1} ns per op");
+}
+
+fn raw(mut ring: IoUring, batches: u64) {
+    let nop = opcode::Nop::new().build().user_data(0x42);
+    for _ in 0..batches {
+        {
+            let mut sq = ring.submission();
+            for _ in 0..BATCH {
+                // SAFETY: a NOP references no memory.
+                unsafe { sq.push(&nop) }.expect("room for a batch");
+            }
+        }
+        ring.submit_and_wait(BATCH as usize)
+            .expect("submit_and_wait");
+        let mut reaped = 0;
+        while reaped < BATCH {
+            for cqe in ring.completion() {
+                black_box(cqe.result());
+                reaped += 1;
+            }
+        }
+    }
+}
+
+fn ringaio_join(batches: u64) {
+    let rt = ringaio::Runtime::builder()
+        .entries(256)
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut ops = Vec::with_capacity(BATCH as usize);
+        for _ in 0..batches {
+            ops.extend((0..BATCH).map(|_| Some(ringaio::nop())));
+            std::future::poll_fn(|cx| {
+                let mut pending = false;
+                for slot in ops.iter_mut() {
+                    if let Some(op) = slot {
+                        match Pin::new(op).poll(cx) {
+                            Poll::Ready(r) => {
+                                black_box(r).expect("nop");
+                                *slot = None;
+                            }
+                            Poll::Pending => pending = true,
+                        }
+                    }
+                }
+                if pending {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            })
+            .await;
+            ops.clear();
+        }
+    });
+}
+
+fn ringaio_tasks(batches: u64) {
+    let rt = ringaio::Runtime::builder()
+        .entries(256)
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..BATCH)
+            .map(|_| {
+                ringaio::spawn(async move {
+                    for _ in 0..batches {
+                        ringaio::nop().await.expect("nop");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+}
