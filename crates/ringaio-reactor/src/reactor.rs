@@ -851,6 +851,7 @@ fn fixed_target(files: &FixedFiles, iocb: &Iocb) -> Target {
     iocb.fd
 }
 
+#[inline]
 fn defer(finished: Finished, out: &mut Deferred) {
     match finished {
         Finished::Wake(Some(waker)) => out.wakers.push(waker),

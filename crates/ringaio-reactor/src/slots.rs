@@ -7,7 +7,6 @@ use std::os::fd::RawFd;
 use std::task::Waker;
 
 use ringaio_core::Iocb;
-use slab::Slab;
 
 use crate::key::{Key, GENERATION_MASK};
 use crate::state::{is_free, CANCELLING, COMPLETE, KERNEL, LEAKED, QUEUED, WAITER};
@@ -93,6 +92,7 @@ pub(crate) enum Release {
 
 impl Slot {
     /// Who to wake now that a completion is in: taken, so it is woken once.
+    #[inline]
     fn take_waiter(&mut self) -> Finished {
         match self.waker.take() {
             Some(waker) => Finished::Wake(Some(waker)),
@@ -103,6 +103,7 @@ impl Slot {
         }
     }
 
+    #[inline]
     fn register(&mut self, waker: &Waker, task: u32) {
         if task != NO_TASK {
             self.task = task;
@@ -119,36 +120,90 @@ impl Slot {
     }
 }
 
-#[derive(Debug, Default)]
+/// The end of the free list.
+const END: u32 = u32::MAX;
+
+/// The slots: a vector whose vacant entries (state 0) are linked through `Slot::task`, most
+/// recently freed first, so a busy reactor keeps reusing the same few warm cache lines.
+/// Freeing an entry clears its fields in place rather than moving the slot out.
+#[derive(Debug)]
 pub(crate) struct Slots {
-    slab: Slab<Slot>,
+    entries: Vec<Slot>,
+    /// The first vacant entry, or `END`.
+    free: u32,
+    len: usize,
     generation: u32,
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots {
+            entries: Vec::new(),
+            free: END,
+            len: 0,
+            generation: 0,
+        }
+    }
 }
 
 impl Slots {
     pub(crate) fn len(&self) -> usize {
-        self.slab.len()
+        self.len
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
-        self.slab.reserve(n);
+        self.entries.reserve(n);
+    }
+
+    /// Frees entry `index` (live) and returns what it kept.
+    #[inline]
+    fn free(&mut self, index: u32) -> Option<Resources> {
+        let slot = &mut self.entries[index as usize];
+        slot.state = 0;
+        if slot.waker.is_some() {
+            slot.waker = None;
+        }
+        if slot.shots.is_some() {
+            slot.shots = None;
+        }
+        let keep = slot.keep.take();
+        slot.task = self.free;
+        self.free = index;
+        self.len -= 1;
+        keep
     }
 
     /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`).
+    #[inline]
     pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route) -> Key {
         self.generation = self.generation.wrapping_add(1) & GENERATION_MASK;
         let generation = self.generation;
-        let entry = self.slab.vacant_entry();
-        let key = Key {
-            index: entry.key() as u32,
-            generation,
-        };
-        entry.insert(Slot {
+        let state = WAITER | owner;
+        let returns_fd = iocb.opcode.returns_fd();
+        self.len += 1;
+        if self.free != END {
+            let index = self.free;
+            let slot = &mut self.entries[index as usize];
+            // A vacant entry's waker, shots and keep were cleared when it was freed.
+            self.free = slot.task;
+            slot.generation = generation;
+            slot.task = NO_TASK;
+            slot.state = state;
+            slot.route = route;
+            slot.returns_fd = returns_fd;
+            slot.result = Outcome {
+                result: 0,
+                flags: 0,
+            };
+            return Key { index, generation };
+        }
+        let index = self.entries.len() as u32;
+        self.entries.push(Slot {
             generation,
             task: NO_TASK,
-            state: WAITER | owner,
+            state,
             route,
-            returns_fd: iocb.opcode.returns_fd(),
+            returns_fd,
             result: Outcome {
                 result: 0,
                 flags: 0,
@@ -157,25 +212,28 @@ impl Slots {
             waker: None,
             keep: None,
         });
-        key
+        Key { index, generation }
     }
 
+    #[inline]
     pub(crate) fn get(&self, key: Key) -> Option<&Slot> {
-        self.slab
+        self.entries
             .get(key.index as usize)
-            .filter(|s| s.generation == key.generation)
+            .filter(|s| s.generation == key.generation && s.state != 0)
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut Slot> {
-        self.slab
+        self.entries
             .get_mut(key.index as usize)
-            .filter(|s| s.generation == key.generation)
+            .filter(|s| s.generation == key.generation && s.state != 0)
     }
 
     /// Keys of every slot the kernel (or pool, or timer list) still holds.
     pub(crate) fn held_by_kernel(&self) -> impl Iterator<Item = (Key, &Slot)> + '_ {
-        self.slab
+        self.entries
             .iter()
+            .enumerate()
             .filter(|(_, s)| s.state & KERNEL != 0)
             .map(|(i, s)| {
                 let key = Key {
@@ -221,6 +279,7 @@ impl Slots {
     }
 
     /// The final completion of `key` (from the kernel, the pool, a timer or a local cancel).
+    #[inline]
     pub(crate) fn finish(&mut self, key: Key, outcome: Outcome) -> Finished {
         let Some(slot) = self.get_mut(key) else {
             return Finished::Stale;
@@ -231,22 +290,20 @@ impl Slots {
             slot.result = outcome;
             return slot.take_waiter();
         }
-        let slot = self.slab.remove(key.index as usize);
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
-        Finished::Orphan {
-            close,
-            garbage: slot.keep,
-        }
+        let garbage = self.free(key.index);
+        Finished::Orphan { close, garbage }
     }
 
     /// The waiter asks for the result. `Some` ends the request and frees the slot; `None`
     /// registers the waiter: by `task` token when given, else `waker` (no clone if the same
     /// waker is already there).
+    #[inline]
     pub(crate) fn poll(&mut self, key: Key, waker: &Waker, task: u32) -> Option<Outcome> {
         let slot = self.get_mut(key)?;
         if slot.state & COMPLETE != 0 {
             let outcome = slot.result;
-            self.slab.remove(key.index as usize);
+            self.free(key.index);
             return Some(outcome);
         }
         slot.register(waker, task);
@@ -266,7 +323,7 @@ impl Slots {
     /// Removes a slot whose request never reached anyone (its submission failed).
     pub(crate) fn remove(&mut self, key: Key) {
         if self.get(key).is_some() {
-            self.slab.remove(key.index as usize);
+            self.free(key.index);
         }
     }
 
@@ -297,7 +354,7 @@ impl Slots {
             // completed openat's fd now has nobody to receive it.
             let result = slot.result.result;
             let close = slot.state & COMPLETE != 0 && slot.returns_fd && result >= 0;
-            self.slab.remove(key.index as usize);
+            self.free(key.index);
             return if close {
                 Release::Close(result)
             } else {
@@ -316,7 +373,7 @@ impl Slots {
     /// Returns how many.
     pub(crate) fn leak_all_held(&mut self) -> usize {
         let mut n = 0;
-        for (_, slot) in self.slab.iter_mut() {
+        for slot in self.entries.iter_mut() {
             if slot.state & KERNEL != 0 {
                 slot.state |= LEAKED;
                 if let Some(keep) = slot.keep.take() {
