@@ -89,7 +89,7 @@ pub struct Reactor {
     /// The task being polled, as its executor named it: token, waker data and vtable.
     current: Cell<(u32, *const (), *const RawWakerVTable)>,
     /// Wakes an executor task by its token.
-    task_waker: OnceCell<Box<dyn Fn(u32)>>,
+    task_waker: OnceCell<Box<dyn Fn(&[u32])>>,
     notifier: Notifier,
     backend: Backend,
     fallback_reason: Option<String>,
@@ -285,11 +285,12 @@ impl Reactor {
     /// Installs how the executor driving this reactor wakes one of its tasks by token. Once
     /// installed, a request polled while [`set_current_task`](Reactor::set_current_task)
     /// names the polling task (with the very waker passed to `poll`) records the token
-    /// instead of cloning the waker, and its completion calls `wake(token)` once per drain
-    /// for a run of completions of that task. Returns false if one was installed already.
+    /// instead of cloning the waker, and each drain calls `wake(tokens)` once with the tokens
+    /// of the tasks to wake (a run of completions of one task gives its token once). Returns
+    /// false if one was installed already.
     ///
     /// `wake` must tolerate tokens of tasks that have finished (a spurious wake, or none).
-    pub fn set_task_waker(&self, wake: Box<dyn Fn(u32)>) -> bool {
+    pub fn set_task_waker(&self, wake: Box<dyn Fn(&[u32])>) -> bool {
         self.task_waker.set(wake).is_ok()
     }
 
@@ -349,16 +350,7 @@ impl Reactor {
     /// `Ready` ends the request: its key is dead afterwards.
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
         let task = self.task_of(cx.waker());
-        let mut inner = self.inner.borrow_mut();
-        match inner.slots.poll(key, cx.waker(), task) {
-            Some(outcome) => Poll::Ready(outcome),
-            // A key already reaped: answer rather than hang.
-            None if inner.slots.get(key).is_none() => Poll::Ready(Outcome {
-                result: -libc::ECANCELED,
-                flags: 0,
-            }),
-            None => Poll::Pending,
-        }
+        self.inner.borrow_mut().slots.poll(key, cx.waker(), task)
     }
 
     /// The next non-final completion of a multishot request, if one is queued.
@@ -429,12 +421,13 @@ impl Reactor {
                 tracing::error!("a waker panicked; the reactor carries on");
             }
         }
-        if let Some(wake) = self.task_waker.get() {
-            for token in out.tasks.drain(..) {
-                if catch_unwind(AssertUnwindSafe(|| wake(token))).is_err() {
-                    tracing::error!("waking a task panicked; the reactor carries on");
+        if !out.tasks.is_empty() {
+            if let Some(wake) = self.task_waker.get() {
+                if catch_unwind(AssertUnwindSafe(|| wake(&out.tasks))).is_err() {
+                    tracing::error!("waking tasks panicked; the reactor carries on");
                 }
             }
+            out.tasks.clear();
         }
         *self.deferred.borrow_mut() = out;
         n

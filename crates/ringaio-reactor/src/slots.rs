@@ -4,7 +4,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::os::fd::RawFd;
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 use ringaio_core::Iocb;
 
@@ -295,19 +295,25 @@ impl Slots {
         Finished::Orphan { close, garbage }
     }
 
-    /// The waiter asks for the result. `Some` ends the request and frees the slot; `None`
-    /// registers the waiter: by `task` token when given, else `waker` (no clone if the same
-    /// waker is already there).
+    /// The waiter asks for the result. `Ready` ends the request and frees the slot (a key
+    /// already ended is answered `-ECANCELED` rather than left hanging); `Pending` registers
+    /// the waiter: by `task` token when given, else `waker` (no clone if the same waker is
+    /// already there).
     #[inline]
-    pub(crate) fn poll(&mut self, key: Key, waker: &Waker, task: u32) -> Option<Outcome> {
-        let slot = self.get_mut(key)?;
+    pub(crate) fn poll(&mut self, key: Key, waker: &Waker, task: u32) -> Poll<Outcome> {
+        let Some(slot) = self.get_mut(key) else {
+            return Poll::Ready(Outcome {
+                result: -libc::ECANCELED,
+                flags: 0,
+            });
+        };
         if slot.state & COMPLETE != 0 {
             let outcome = slot.result;
             self.free(key.index);
-            return Some(outcome);
+            return Poll::Ready(outcome);
         }
         slot.register(waker, task);
-        None
+        Poll::Pending
     }
 
     /// The waiter of a multishot request asks for its next completion.
@@ -416,13 +422,13 @@ mod tests {
         let mut slots = Slots::default();
         let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         let (flag, w) = waker();
-        assert_eq!(slots.poll(key, &w, NO_TASK), None);
+        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Pending);
         match slots.finish(key, ok(5)) {
             Finished::Wake(Some(w)) => w.wake(),
             other => panic!("{other:?}"),
         }
         assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert_eq!(slots.poll(key, &w, NO_TASK), Some(ok(5)));
+        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Ready(ok(5)));
         assert_eq!(slots.len(), 0);
     }
 
@@ -474,14 +480,19 @@ mod tests {
         let old = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         slots.finish(old, ok(0));
         let (_, w) = waker();
-        slots.poll(old, &w, NO_TASK);
+        assert_eq!(slots.poll(old, &w, NO_TASK), Poll::Ready(ok(0)));
+        assert_eq!(
+            slots.poll(old, &w, NO_TASK),
+            Poll::Ready(ok(-libc::ECANCELED)),
+            "a key already ended is answered, not left hanging"
+        );
         let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
         assert_eq!(old.index, new.index, "slot reused");
         assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
         assert!(!slots.mark_cancelling(old));
         assert_eq!(
             slots.poll(new, &w, NO_TASK),
-            None,
+            Poll::Pending,
             "new request still pending"
         );
     }
@@ -524,7 +535,7 @@ mod tests {
         assert_eq!(slots.poll_shot(key, &w, NO_TASK), Some(ok(2)));
         assert_eq!(slots.poll_shot(key, &w, NO_TASK), None);
         slots.finish(key, ok(0));
-        assert_eq!(slots.poll(key, &w, NO_TASK), Some(ok(0)));
+        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Ready(ok(0)));
     }
 
     #[test]

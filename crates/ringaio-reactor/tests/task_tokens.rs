@@ -18,7 +18,9 @@ use ringaio_reactor::Reactor;
 fn logging_hook(reactor: &Reactor) -> Rc<RefCell<Vec<u32>>> {
     let log = Rc::new(RefCell::new(Vec::new()));
     let sink = log.clone();
-    assert!(reactor.set_task_waker(Box::new(move |token| sink.borrow_mut().push(token))));
+    assert!(reactor.set_task_waker(Box::new(move |tokens| {
+        sink.borrow_mut().extend_from_slice(tokens)
+    })));
     assert!(
         !reactor.set_task_waker(Box::new(|_| {})),
         "the hook is installed once"

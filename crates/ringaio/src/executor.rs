@@ -268,16 +268,17 @@ impl Executor {
         ran
     }
 
-    /// Wakes the task named `token` (a completion came for it). Tokens of finished tasks
-    /// wake nothing, or (reused) wake another task spuriously, which is harmless.
-    pub(crate) fn wake_task(&self, token: u32) {
-        if token == MAIN_TASK {
-            // Only called by the reactor's drain on the runtime thread, which is awake.
-            self.shared.main_woken.store(true, Ordering::Relaxed);
+    /// Wakes the tasks named by `tokens` (completions came for them). Tokens of finished
+    /// tasks wake nothing, or (reused) wake another task spuriously, which is harmless.
+    pub(crate) fn wake_tasks(&self, tokens: &[u32]) {
+        let Ok(active) = self.active.try_borrow() else {
             return;
-        }
-        if let Ok(active) = self.active.try_borrow() {
-            if let Some(waker) = active.get(token as usize) {
+        };
+        for &token in tokens {
+            if token == MAIN_TASK {
+                // Only called by the reactor's drain on the runtime thread, which is awake.
+                self.shared.main_woken.store(true, Ordering::Relaxed);
+            } else if let Some(waker) = active.get(token as usize) {
                 waker.wake_by_ref();
             }
         }

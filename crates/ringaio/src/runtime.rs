@@ -91,12 +91,9 @@ impl Builder {
         let reactor = Rc::new(Reactor::new(&config)?);
         let executor = Executor::new(reactor.notifier().clone());
         // Requests a task awaits name it by token: no waker clone per request.
-        let weak = Rc::downgrade(&executor);
-        reactor.set_task_waker(Box::new(move |token| {
-            if let Some(executor) = weak.upgrade() {
-                executor.wake_task(token);
-            }
-        }));
+        // (The executor holds no reference to the reactor: no cycle.)
+        let waking = executor.clone();
+        reactor.set_task_waker(Box::new(move |tokens| waking.wake_tasks(tokens)));
         Ok(Runtime {
             handle: Rc::new(Handle { reactor, executor }),
         })
