@@ -485,6 +485,35 @@ impl Ring {
         unsafe { self.uring.submitter().register_buffers(bufs) }
     }
 
+    /// Registers an empty fixed-buffer table of `n` slots, to fill with
+    /// [`update_buffers`](Ring::update_buffers).
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_BUFFERS2` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table
+    /// exists, EINVAL on kernels before 5.19).
+    pub fn register_buffers_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.uring.submitter().register_buffers_sparse(n)
+    }
+
+    /// Replaces the fixed-buffer slots from `offset` on with `bufs` (an iovec with a null
+    /// base and length 0 empties its slot). Requests already in flight keep the buffer they
+    /// were issued with until they complete.
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_BUFFERS_UPDATE` (ENOMEM over the memlock limit, EFAULT).
+    ///
+    /// # Safety
+    /// Each buffer stays valid (allocated, not freed or unmapped) until its slot is emptied
+    /// or replaced, or the ring is dropped.
+    pub unsafe fn update_buffers(&mut self, offset: u32, bufs: &[libc::iovec]) -> io::Result<()> {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.uring
+                .submitter()
+                .register_buffers_update(offset, bufs, None)
+        }
+    }
+
     /// Drops the fixed buffers.
     ///
     /// # Errors
