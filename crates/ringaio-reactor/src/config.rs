@@ -57,6 +57,9 @@ pub struct Config {
     /// Slots in the ring's registered-file table (0: none). Files registered with
     /// `Reactor::register_file` skip the kernel's fd lookup on every request. Default 1024.
     pub fixed_files: u32,
+    /// Slots in the ring's registered-buffer table (0: none), handed out by
+    /// `Reactor::register_buffer` to buffers used again and again. Default 1024.
+    pub fixed_buffers: u16,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(5),
             forbid: Vec::new(),
             fixed_files: 1024,
+            fixed_buffers: 1024,
         }
     }
 }

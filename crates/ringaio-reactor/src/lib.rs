@@ -26,6 +26,7 @@
 //! ```
 #![doc(test(attr(deny(warnings))))]
 
+mod buffers;
 mod config;
 mod files;
 mod key;
@@ -36,8 +37,9 @@ mod slots;
 mod state;
 mod timers;
 
+pub use buffers::BufferSlot;
 pub use config::{Backend, Config};
 pub use key::Key;
 pub use notifier::Notifier;
-pub use reactor::{Reactor, Stats};
+pub use reactor::{Reactor, Stats, TaskWaker};
 pub use slots::{Outcome, Resources};

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use ringaio_core::{build_sqe, is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
 
+use crate::buffers::{BufferSlot, FixedBuffers};
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Key, CANCEL, WAKE};
@@ -37,6 +38,10 @@ pub struct Stats {
     pub via_pool: u64,
     /// The ring's CQ overflow counter (stays 0: in-flight requests are bounded by CQ room).
     pub cq_overflow: u32,
+    /// Slots in the ring's registered-buffer table (0: none).
+    pub buffer_slots: usize,
+    /// Free slots in the ring's registered-buffer table.
+    pub buffer_slots_free: usize,
 }
 
 /// The state behind the reactor's `RefCell`.
@@ -44,6 +49,8 @@ struct Inner {
     ring: Option<Ring>,
     /// The fds with a slot in the ring's registered-file table.
     files: FixedFiles,
+    /// The slots of the ring's registered-buffer table.
+    buffers: FixedBuffers,
     slots: Slots,
     /// Requests admitted beyond CQ room, in order.
     queue: VecDeque<(Key, Iocb)>,
@@ -89,7 +96,7 @@ pub struct Reactor {
     /// The task being polled, as its executor named it: token, waker data and vtable.
     current: Cell<(u32, *const (), *const RawWakerVTable)>,
     /// Wakes an executor task by its token.
-    task_waker: OnceCell<Box<dyn Fn(&[u32])>>,
+    task_waker: OnceCell<TaskWaker>,
     notifier: Notifier,
     backend: Backend,
     fallback_reason: Option<String>,
@@ -113,6 +120,9 @@ const MAX_CQ: u32 = 65536;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
 
+/// How an executor wakes its tasks by token (see [`Reactor::set_task_waker`]).
+pub type TaskWaker = Box<dyn Fn(&[u32])>;
+
 /// No task is being polled.
 const NOBODY: (u32, *const (), *const RawWakerVTable) =
     (NO_TASK, std::ptr::null(), std::ptr::null());
@@ -131,6 +141,7 @@ impl Reactor {
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
         let mut fixed_files = 0;
+        let mut fixed_buffers = 0;
         let ring = match config.backend {
             Backend::Fallback => {
                 fallback_reason = Some("the fallback backend was asked for".to_owned());
@@ -159,6 +170,12 @@ impl Reactor {
                             match ring.register_files_sparse(config.fixed_files) {
                                 Ok(()) => fixed_files = config.fixed_files,
                                 Err(e) => tracing::debug!(error = %e, "no registered files"),
+                            }
+                        }
+                        if config.fixed_buffers > 0 {
+                            match ring.register_buffers_sparse(config.fixed_buffers.into()) {
+                                Ok(()) => fixed_buffers = config.fixed_buffers,
+                                Err(e) => tracing::debug!(error = %e, "no registered buffers"),
                             }
                         }
                         Some(ring)
@@ -192,6 +209,7 @@ impl Reactor {
             inner: RefCell::new(Inner {
                 ring,
                 files: FixedFiles::new(fixed_files),
+                buffers: FixedBuffers::new(fixed_buffers),
                 slots,
                 queue: VecDeque::new(),
                 in_kernel: 0,
@@ -282,6 +300,43 @@ impl Reactor {
         }
     }
 
+    /// Registers the `len` bytes at `ptr` in a free slot of the ring's registered-buffer
+    /// table (one `io_uring_register` call), so that `ReadFixed` / `WriteFixed` requests with
+    /// the slot's index can use any range inside them. `None` with no ring, no table, no
+    /// free slot, or when the kernel refuses (over the memlock limit, more than 1 GiB).
+    ///
+    /// # Safety
+    /// The memory stays allocated (not freed, unmapped or remapped) until the returned slot is
+    /// dropped.
+    pub unsafe fn register_buffer(&self, ptr: *mut u8, len: usize) -> Option<BufferSlot> {
+        let mut guard = self.inner.try_borrow_mut().ok()?;
+        let inner = &mut *guard;
+        let ring = inner.ring.as_mut()?;
+        let slot = inner.buffers.take()?;
+        let iov = libc::iovec {
+            iov_base: ptr.cast(),
+            iov_len: len,
+        };
+        // SAFETY: our caller keeps the memory until the slot is dropped; a dropped slot is
+        // emptied in the kernel's table before it is handed out again.
+        match unsafe { ring.update_buffers(slot.index().into(), &[iov]) } {
+            Ok(()) => Some(slot),
+            Err(e) => {
+                tracing::debug!(error = %e, len, "buffer not registered");
+                inner.buffers.untake(slot);
+                None
+            }
+        }
+    }
+
+    /// Whether `slot` belongs to this reactor's ring (a buffer registered with one runtime
+    /// and used on another does plain reads and writes there).
+    pub fn owns_buffer(&self, slot: &BufferSlot) -> bool {
+        self.inner
+            .try_borrow()
+            .is_ok_and(|inner| inner.buffers.owns(slot))
+    }
+
     /// Installs how the executor driving this reactor wakes one of its tasks by token. Once
     /// installed, a request polled while [`set_current_task`](Reactor::set_current_task)
     /// names the polling task (with the very waker passed to `poll`) records the token
@@ -290,7 +345,7 @@ impl Reactor {
     /// false if one was installed already.
     ///
     /// `wake` must tolerate tokens of tasks that have finished (a spurious wake, or none).
-    pub fn set_task_waker(&self, wake: Box<dyn Fn(&[u32])>) -> bool {
+    pub fn set_task_waker(&self, wake: TaskWaker) -> bool {
         self.task_waker.set(wake).is_ok()
     }
 
@@ -326,6 +381,8 @@ impl Reactor {
             via_ring: inner.via_ring,
             via_pool: inner.via_pool,
             cq_overflow: inner.ring.as_mut().map_or(0, |r| r.overflow()),
+            buffer_slots: inner.buffers.len(),
+            buffer_slots_free: inner.buffers.available(),
         }
     }
 
@@ -706,6 +763,7 @@ impl Inner {
             (a, b) => a.or(b),
         };
         let has_local = !self.local_done.is_empty();
+        self.reclaim_buffers();
         let Some(ring) = self.ring.as_mut() else {
             let wait = if has_local {
                 Some(Duration::ZERO)
@@ -806,6 +864,30 @@ impl Inner {
         }
         self.admit();
         n
+    }
+
+    /// Empties, in the kernel's table, the registered-buffer slots given back since the last
+    /// wait, and makes them available again.
+    fn reclaim_buffers(&mut self) {
+        let returned = self.buffers.returned();
+        if returned.is_empty() {
+            return;
+        }
+        let Some(ring) = self.ring.as_mut() else {
+            return;
+        };
+        let empty = libc::iovec {
+            iov_base: std::ptr::null_mut(),
+            iov_len: 0,
+        };
+        for index in returned {
+            // SAFETY: an empty slot points at no memory.
+            match unsafe { ring.update_buffers(index.into(), &[empty]) } {
+                Ok(()) => self.buffers.free(index),
+                // Left out of the free list: never handed out while it may hold old pages.
+                Err(e) => tracing::warn!(error = %e, index, "could not empty a buffer slot"),
+            }
+        }
     }
 
     /// Moves queued requests into the ring while there is CQ room.
