@@ -38,10 +38,13 @@ fn round_trip(backend: Backend) {
         let (res, buf) = file.read_fixed_at(buf, 4096 + 8192).await;
         assert_eq!(res.expect("read at EOF"), 0);
         drop(buf);
-        if backend == Backend::Uring {
-            let err = FixedBufPool::new(1, 4096).expect_err("one table per ring");
-            assert_eq!(err.raw_os_error(), Some(libc::EBUSY), "{err}");
-        }
+        // A second pool shares the ring's table of slots.
+        let second = FixedBufPool::new(2, 4096).expect("second pool");
+        let mut buf = second.try_get().expect("free");
+        buf.fill_from(&data[..4096]);
+        let (res, buf) = file.write_fixed_at(buf, 4096).await;
+        assert_eq!(res.expect("write from the second pool"), 4096);
+        drop(buf);
     });
     assert_eq!(std::fs::read(&path).expect("std read")[4096..].len(), 8192);
     std::fs::remove_file(&path).expect("cleanup");
@@ -55,6 +58,46 @@ fn uring_round_trip() {
 #[test]
 fn fallback_round_trip() {
     round_trip(Backend::Fallback);
+}
+
+/// With the ring's table of slots turned off, a pool registers the whole table: one per ring.
+#[test]
+fn without_a_slot_table_one_pool_per_ring() {
+    let rt = Runtime::builder()
+        .fixed_buffers(0)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring {
+        ringaio_tests::say!("skipped: no io_uring here");
+        return;
+    }
+    rt.block_on(async {
+        let pool = FixedBufPool::new(2, 4096).expect("pool");
+        let err = FixedBufPool::new(1, 4096).expect_err("one table per ring");
+        assert_eq!(err.raw_os_error(), Some(libc::EBUSY), "{err}");
+        drop(pool);
+    });
+}
+
+/// More buffers than free slots: a clear error naming the setting.
+#[test]
+fn a_pool_larger_than_the_free_slots_is_refused() {
+    let rt = Runtime::builder()
+        .fixed_buffers(4)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring {
+        ringaio_tests::say!("skipped: no io_uring here");
+        return;
+    }
+    rt.block_on(async {
+        let err = FixedBufPool::new(5, 4096).expect_err("too many");
+        assert!(err.to_string().contains("fixed_buffers"), "{err}");
+        assert_eq!(rt.stats().buffer_slots_free, 4, "nothing kept on failure");
+        let pool = FixedBufPool::new(4, 4096).expect("fits");
+        assert_eq!(rt.stats().buffer_slots_free, 0);
+        drop(pool);
+    });
 }
 
 #[test]

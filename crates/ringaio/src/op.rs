@@ -24,6 +24,12 @@ pub(crate) unsafe trait Operation: 'static {
     /// The request. Called once, before submission.
     fn iocb(&mut self) -> Iocb;
 
+    /// The request for `reactor`'s ring: by default [`iocb`](Operation::iocb). Reads and
+    /// writes override it to use a registered buffer when theirs has a slot there.
+    fn iocb_for(&mut self, _reactor: &Reactor) -> Iocb {
+        self.iocb()
+    }
+
     /// The output for the kernel's result: bytes, fd, 0, or the error. Gives owned buffers
     /// back.
     fn complete(self, result: io::Result<u32>) -> Self::Output;
@@ -57,7 +63,7 @@ impl<T: Operation> Op<T> {
     /// request, reactor shut down) come out when the op is awaited.
     pub(crate) fn submit(mut data: T) -> Op<T> {
         let submitted = context::with_current(|h| h.reactor.clone()).and_then(|reactor| {
-            let iocb = data.iocb();
+            let iocb = data.iocb_for(&reactor);
             // SAFETY: `iocb` points into `data`'s heap memory (the `Operation` contract).
             // `data` stays in this `Op` until `poll` has taken the result, or `Drop` hands it
             // to the reactor with `release`, which keeps it until the final completion.

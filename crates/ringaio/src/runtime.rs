@@ -63,6 +63,15 @@ impl Builder {
         self
     }
 
+    /// Slots in the ring's registered-buffer table (default 1024; 0 turns it off). An
+    /// [`AlignedBuf`](crate::buf::AlignedBuf) used for I/O again and again takes one while
+    /// it lives, if one is free, and its reads and writes then skip the kernel's mapping of
+    /// its pages; [`FixedBufPool`](crate::buf::FixedBufPool)s take one per buffer.
+    pub fn fixed_buffers(&mut self, slots: u16) -> &mut Self {
+        self.config.fixed_buffers = slots;
+        self
+    }
+
     /// Runs `op` on the blocking pool even if the kernel has it.
     pub fn forbid_opcode(&mut self, op: Opcode) -> &mut Self {
         self.config.forbid.push(op);

@@ -4,14 +4,35 @@ use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;
 
+use ringaio_reactor::{BufferSlot, Reactor};
+
 use super::{IoBuf, IoBufMut};
+
+/// Reads and writes an `AlignedBuf` takes part in before it registers itself with the ring:
+/// registering costs a syscall and pins its pages, which pays off for a buffer used again
+/// and again, not for one used once.
+const REGISTER_AFTER: u32 = 16;
+
+/// Largest `AlignedBuf` that registers itself (pinned memory counts against the memlock
+/// limit for users without `CAP_IPC_LOCK`).
+const MAX_REGISTERED: usize = 64 << 20;
 
 /// A zeroed heap buffer whose address and length are multiples of `align` (a power of two,
 /// 4096 suits every device), as `O_DIRECT` requires.
+///
+/// The buffer to reuse for file I/O: after it has been read into or written from 16 times on
+/// a runtime, it registers itself in a slot of that runtime's registered-buffer table (up to
+/// 64 MiB, while slots are free), and later reads and writes into it go out as `READ_FIXED` /
+/// `WRITE_FIXED`, which skip the kernel's per-request mapping of its pages. Dropping it gives
+/// the slot back.
 pub struct AlignedBuf {
     ptr: NonNull<u8>,
     layout: Layout,
     init: usize,
+    /// Reads and writes so far, until it registers (or gives up).
+    uses: u32,
+    /// Its slot in a ring's registered-buffer table.
+    slot: Option<BufferSlot>,
 }
 
 impl AlignedBuf {
@@ -38,7 +59,32 @@ impl AlignedBuf {
             ptr,
             layout,
             init: size,
+            uses: 0,
+            slot: None,
         })
+    }
+
+    /// The registered-buffer index to use with `reactor`'s ring, registering the buffer
+    /// there on its `REGISTER_AFTER`th use. `None`: use plain reads and writes.
+    pub(crate) fn fixed_index(&mut self, reactor: &Reactor) -> Option<u16> {
+        if let Some(slot) = &self.slot {
+            return reactor.owns_buffer(slot).then(|| slot.index());
+        }
+        if self.uses > REGISTER_AFTER {
+            return None;
+        }
+        self.uses += 1;
+        if self.uses <= REGISTER_AFTER || self.layout.size() > MAX_REGISTERED {
+            return None;
+        }
+        // SAFETY: the memory stays allocated until `Drop`, which drops the slot first.
+        self.slot = unsafe { reactor.register_buffer(self.ptr.as_ptr(), self.layout.size()) };
+        self.slot.as_ref().map(BufferSlot::index)
+    }
+
+    /// Whether the buffer is registered with a ring.
+    pub fn is_registered(&self) -> bool {
+        self.slot.is_some()
     }
 
     /// The bytes.
@@ -77,6 +123,9 @@ impl AlignedBuf {
 
 impl Drop for AlignedBuf {
     fn drop(&mut self) {
+        // Give the slot back first; the kernel keeps the pages pinned until the reactor has
+        // emptied the slot, and no request can name the slot any more.
+        drop(self.slot.take());
         // SAFETY: allocated in `new` with exactly this layout.
         unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) };
     }
@@ -88,6 +137,7 @@ impl fmt::Debug for AlignedBuf {
             .field("len", &self.init)
             .field("capacity", &self.layout.size())
             .field("align", &self.layout.align())
+            .field("registered", &self.slot.as_ref().map(BufferSlot::index))
             .finish()
     }
 }
@@ -107,6 +157,9 @@ unsafe impl IoBuf for AlignedBuf {
     }
     fn bytes_total(&self) -> usize {
         self.layout.size()
+    }
+    fn as_aligned_buf(&mut self) -> Option<&mut AlignedBuf> {
+        Some(self)
     }
 }
 

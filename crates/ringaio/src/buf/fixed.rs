@@ -9,7 +9,7 @@ use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::rc::{Rc, Weak};
 
-use ringaio_reactor::Reactor;
+use ringaio_reactor::{BufferSlot, Reactor};
 
 use super::{IoBuf, IoBufMut};
 use crate::context;
@@ -22,8 +22,11 @@ struct PoolInner {
     layout: Layout,
     size: usize,
     free: RefCell<Vec<u16>>,
-    /// The runtime whose ring has these buffers registered (none in fallback mode).
+    /// The runtime whose ring has these buffers as its whole registered-buffer table (a
+    /// ring without a table of slots to share).
     registered: Option<Weak<Reactor>>,
+    /// Or: buffer `i`'s slot in the ring's table of slots.
+    slots: Vec<BufferSlot>,
 }
 
 impl Drop for PoolInner {
@@ -32,6 +35,7 @@ impl Drop for PoolInner {
         if let Some(reactor) = self.registered.take().and_then(|r| r.upgrade()) {
             reactor.with_ring(|ring| ring.unregister_buffers());
         }
+        self.slots.clear();
         // SAFETY: allocated in `FixedBufPool::new` with exactly this layout; no buffer is out.
         unsafe { alloc::dealloc(self.memory.as_ptr(), self.layout) };
     }
@@ -42,7 +46,10 @@ impl Drop for PoolInner {
 /// [`File::read_fixed_at`](crate::fs::File::read_fixed_at) and
 /// [`File::write_fixed_at`](crate::fs::File::write_fixed_at); dropping it returns it.
 ///
-/// A ring has at most one registered-buffer table: one pool per runtime.
+/// The pool's buffers take slots in the runtime's registered-buffer table
+/// ([`Builder::fixed_buffers`](crate::Builder::fixed_buffers)), so several pools (and
+/// self-registering `AlignedBuf`s) share one ring. With that table turned off, one pool
+/// registers its buffers as the ring's whole table: one pool per runtime then.
 #[derive(Clone)]
 pub struct FixedBufPool {
     inner: Rc<PoolInner>,
@@ -53,7 +60,10 @@ impl fmt::Debug for FixedBufPool {
         f.debug_struct("FixedBufPool")
             .field("size", &self.inner.size)
             .field("free", &self.inner.free.borrow().len())
-            .field("registered", &self.inner.registered.is_some())
+            .field(
+                "registered",
+                &(self.inner.registered.is_some() || !self.inner.slots.is_empty()),
+            )
             .finish()
     }
 }
@@ -89,6 +99,7 @@ impl FixedBufPool {
             size,
             free: RefCell::new((0..count).rev().collect()),
             registered: None,
+            slots: Vec::new(),
         };
         let iovecs: Vec<libc::iovec> = (0..usize::from(count))
             .map(|i| libc::iovec {
@@ -97,13 +108,37 @@ impl FixedBufPool {
                 iov_len: size,
             })
             .collect();
-        // SAFETY: the memory lives in `inner` until its Drop, which unregisters first; no
-        // request can use a buffer after that, as each `FixedBuf` holds the pool alive.
-        let registered = reactor.with_ring(|ring| unsafe { ring.register_buffers(&iovecs) });
-        match registered {
-            Some(Ok(())) => inner.registered = Some(Rc::downgrade(&reactor)),
-            Some(Err(e)) => return Err(e), // `inner` drops and frees the memory.
-            None => {}                     // fallback mode: plain buffers.
+        let stats = reactor.stats();
+        if stats.buffer_slots > 0 {
+            // The ring has a table of slots (shared with `AlignedBuf`s): take one per buffer.
+            if stats.buffer_slots_free < usize::from(count) {
+                return Err(io::Error::other(format!(
+                    "the ring's registered-buffer table has {} free slots, {count} asked for \
+                     (raise Builder::fixed_buffers)",
+                    stats.buffer_slots_free
+                )));
+            }
+            for iov in &iovecs {
+                // SAFETY: the memory lives in `inner` until its Drop, which drops the slots
+                // first; no request can use a buffer after that, as each `FixedBuf` holds
+                // the pool alive.
+                let slot = unsafe { reactor.register_buffer(iov.iov_base.cast(), iov.iov_len) };
+                match slot {
+                    Some(slot) => inner.slots.push(slot),
+                    // `inner` drops: its slots go back, then the memory is freed.
+                    None => return Err(io::Error::other("could not register a pool buffer")),
+                }
+            }
+        } else {
+            // SAFETY: the memory lives in `inner` until its Drop, which unregisters first;
+            // no request can use a buffer after that, as each `FixedBuf` holds the pool
+            // alive.
+            let registered = reactor.with_ring(|ring| unsafe { ring.register_buffers(&iovecs) });
+            match registered {
+                Some(Ok(())) => inner.registered = Some(Rc::downgrade(&reactor)),
+                Some(Err(e)) => return Err(e), // `inner` drops and frees the memory.
+                None => {}                     // fallback mode: plain buffers.
+            }
         }
         Ok(FixedBufPool {
             inner: Rc::new(inner),
@@ -147,12 +182,15 @@ impl FixedBuf {
 
     /// The registered-buffer index (`buf_index` of `READ_FIXED`).
     pub fn buf_index(&self) -> u16 {
-        self.index
+        self.pool
+            .slots
+            .get(usize::from(self.index))
+            .map_or(self.index, BufferSlot::index)
     }
 
     /// Whether the buffer is registered with a ring (false in fallback mode).
     pub(crate) fn is_registered(&self) -> bool {
-        self.pool.registered.is_some()
+        self.pool.registered.is_some() || !self.pool.slots.is_empty()
     }
 
     /// Sets how many bytes count as initialized (what a write sends), at most the capacity.

@@ -14,6 +14,15 @@ pub unsafe trait IoBuf: Unpin + 'static {
     fn bytes_init(&self) -> usize;
     /// How many bytes there is room for (what a read may fill).
     fn bytes_total(&self) -> usize;
+
+    /// The [`AlignedBuf`](crate::buf::AlignedBuf) this buffer is, if it is one: those
+    /// register themselves with the ring once they have been used a few times. Keep the
+    /// default (`None`); an `AlignedBuf` returned here must be the memory `stable_ptr`
+    /// points into (otherwise the kernel refuses the request with `EFAULT`).
+    #[doc(hidden)]
+    fn as_aligned_buf(&mut self) -> Option<&mut crate::buf::AlignedBuf> {
+        None
+    }
 }
 
 /// A buffer the kernel can write into (reads from files).

@@ -2,7 +2,8 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, Target, MAX_RW_COUNT};
+use ringaio_reactor::Reactor;
 
 use crate::buf::IoBuf;
 use crate::fd::SharedFd;
@@ -37,6 +38,20 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
         let len = (self.buf.bytes_init() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_ptr().wrapping_add(at);
         Iocb::pwrite(Target::Fd(self.fd.raw()), ptr, len, self.pos)
+    }
+
+    fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
+        let mut iocb = self.iocb();
+        if let Some(index) = self
+            .buf
+            .as_aligned_buf()
+            .and_then(|b| b.fixed_index(reactor))
+        {
+            // The same request on the buffer's registered slot.
+            iocb.opcode = Opcode::WriteFixed;
+            iocb.buf_index = index;
+        }
+        iocb
     }
 
     fn complete(self, result: io::Result<u32>) -> Self::Output {
