@@ -11,7 +11,9 @@
 //! `submit_and_wait(32)`), `raw-tuned` (the same with the flags ringaio sets up:
 //! SINGLE_ISSUER, DEFER_TASKRUN), `ringaio-join` (32 `ringaio::nop()` futures joined in one
 //! task, as the criterion bench does) and `ringaio-tasks` (32 tasks, each awaiting one NOP at
-//! a time, as `ringaio-bench --rw nop` does).
+//! a time, as `ringaio-bench --rw nop` does). `ringaio-read` is `ringaio-tasks` with 4 KiB
+//! reads of a 1 MiB cached file into `AlignedBuf`s instead of NOPs (user-space instructions
+//! only: callgrind does not count the kernel's).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -41,8 +43,11 @@ fn main() {
         ),
         "ringaio-join" => ringaio_join(batches),
         "ringaio-tasks" => ringaio_tasks(batches),
+        "ringaio-read" => ringaio_read(batches),
         other => {
-            eprintln!("unknown path {other}: raw, raw-tuned, ringaio-join, ringaio-tasks");
+            eprintln!(
+                "unknown path {other}: raw, raw-tuned, ringaio-join, ringaio-tasks, ringaio-read"
+            );
             std::process::exit(2);
         }
     }
@@ -126,4 +131,35 @@ fn ringaio_tasks(batches: u64) {
             t.await.expect("task");
         }
     });
+}
+
+fn ringaio_read(batches: u64) {
+    const FILE_BLOCKS: u64 = 256;
+    let path = std::env::temp_dir().join(format!("ringaio-nop-count-{}", std::process::id()));
+    std::fs::write(&path, vec![7u8; FILE_BLOCKS as usize * 4096]).expect("test file");
+    let rt = ringaio::Runtime::builder()
+        .entries(256)
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let file = std::rc::Rc::new(ringaio::fs::File::open(&path).await.expect("open"));
+        let tasks: Vec<_> = (0..u64::from(BATCH))
+            .map(|t| {
+                let file = file.clone();
+                ringaio::spawn(async move {
+                    let mut buf = ringaio::buf::AlignedBuf::new(4096, 4096).expect("buf");
+                    for i in 0..batches {
+                        let pos = (t * 31 + i * 17) % FILE_BLOCKS * 4096;
+                        let (res, back) = file.read_at(buf, pos).await;
+                        assert_eq!(res.expect("read"), 4096);
+                        buf = back;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("task");
+        }
+    });
+    let _ = std::fs::remove_file(path);
 }

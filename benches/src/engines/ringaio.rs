@@ -46,9 +46,11 @@ impl RingaioEngine {
                 .entries(entries)
                 .build()?
         } else {
+            // `ringaio-unregistered` turns off both registered tables (files and buffers).
             Runtime::builder()
                 .entries(entries)
                 .fixed_files(if fixed_files { 1024 } else { 0 })
+                .fixed_buffers(if fixed_files { 1024 } else { 0 })
                 .build()?
         };
         Ok(RingaioEngine {
