@@ -170,3 +170,28 @@ fn no_slot_table_means_plain_reads() {
         let _ = std::fs::remove_file(path);
     });
 }
+
+/// Reads sent to the pool with `forbid_opcode(Pread)` stay there once the buffer registers.
+#[test]
+fn forbidden_reads_stay_on_the_pool() {
+    let rt = Runtime::builder()
+        .forbid_opcode(ringaio::Opcode::Pread)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
+        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+        return;
+    }
+    rt.block_on(async {
+        let (file, path) = make_file("forbid").await.expect("file");
+        let before = rt.stats().via_pool;
+        let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
+        assert!(buf.is_registered(), "registered all the same");
+        assert_eq!(
+            rt.stats().via_pool - before,
+            40,
+            "every read ran on the pool"
+        );
+        let _ = std::fs::remove_file(path);
+    });
+}

@@ -4,9 +4,28 @@ use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;
 
+use ringaio_core::{Iocb, Opcode};
 use ringaio_reactor::{BufferSlot, Reactor};
 
 use super::{IoBuf, IoBufMut};
+
+/// Moves `iocb`, a plain read into or write from `buf`, to `buf`'s slot in `reactor`'s
+/// registered-buffer table when it is an `AlignedBuf` that has (or now takes) one there,
+/// and plain reads or writes run on the ring (not sent to the pool by `forbid_opcode`).
+pub(crate) fn on_registered_slot<B: IoBuf>(buf: &mut B, reactor: &Reactor, iocb: &mut Iocb) {
+    let fixed = match iocb.opcode {
+        Opcode::Pread => Opcode::ReadFixed,
+        Opcode::Pwrite => Opcode::WriteFixed,
+        _ => return,
+    };
+    let Some(index) = buf.as_aligned_buf().and_then(|b| b.fixed_index(reactor)) else {
+        return;
+    };
+    if reactor.runs_on_ring(iocb.opcode) {
+        iocb.opcode = fixed;
+        iocb.buf_index = index;
+    }
+}
 
 /// Reads and writes an `AlignedBuf` takes part in before it registers itself with the ring:
 /// registering costs a syscall and pins its pages, which pays off for a buffer used again

@@ -7,6 +7,7 @@ mod aligned;
 mod fixed;
 mod io_buf;
 
+pub(crate) use aligned::on_registered_slot;
 pub use aligned::AlignedBuf;
 pub use fixed::{FixedBuf, FixedBufPool, MAX_FIXED_BUFFERS};
 pub use io_buf::{IoBuf, IoBufMut};

@@ -2,10 +2,10 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Opcode, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
-use crate::buf::IoBufMut;
+use crate::buf::{on_registered_slot, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -42,15 +42,7 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
 
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
         let mut iocb = self.iocb();
-        if let Some(index) = self
-            .buf
-            .as_aligned_buf()
-            .and_then(|b| b.fixed_index(reactor))
-        {
-            // The same request on the buffer's registered slot.
-            iocb.opcode = Opcode::ReadFixed;
-            iocb.buf_index = index;
-        }
+        on_registered_slot(&mut self.buf, reactor, &mut iocb);
         iocb
     }
 
