@@ -41,6 +41,15 @@ fn main() {
                 .expect("io_uring with DEFER_TASKRUN"),
             batches,
         ),
+        "raw-nosqarray" => raw(
+            IoUring::builder()
+                .setup_single_issuer()
+                .setup_defer_taskrun()
+                .setup_no_sqarray()
+                .build(256)
+                .expect("io_uring with NO_SQARRAY"),
+            batches,
+        ),
         "ringaio-join" => ringaio_join(batches),
         "ringaio-tasks" => ringaio_tasks(batches),
         "ringaio-read" => ringaio_read(batches),

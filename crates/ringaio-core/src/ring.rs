@@ -47,6 +47,9 @@ pub struct SetupMode {
     pub defer_taskrun: bool,
     /// Completion work does not interrupt the task (`IORING_SETUP_COOP_TASKRUN`).
     pub coop_taskrun: bool,
+    /// SQEs are taken from the ring in order, with no index array (`IORING_SETUP_NO_SQARRAY`,
+    /// Linux 6.6).
+    pub no_sqarray: bool,
 }
 
 /// Configures a [`Ring`].
@@ -86,7 +89,8 @@ impl RingBuilder {
     }
 
     /// Sets the ring up, trying the fastest flags first and dropping what the kernel refuses
-    /// (`EINVAL`): `SINGLE_ISSUER | DEFER_TASKRUN`, then `COOP_TASKRUN`, then none.
+    /// (`EINVAL`): `SINGLE_ISSUER | DEFER_TASKRUN | NO_SQARRAY`, then without `NO_SQARRAY`,
+    /// then `COOP_TASKRUN`, then none.
     ///
     /// # Errors
     /// `InvalidInput` for 0 or more than [`MAX_ENTRIES`] entries. An `io::Error` of kind
@@ -107,13 +111,18 @@ impl RingBuilder {
             .cq_entries
             .unwrap_or(self.entries.saturating_mul(2))
             .clamp(self.entries, 2 * MAX_ENTRIES);
-        let mut tiers = Vec::with_capacity(3);
+        let mut tiers = Vec::with_capacity(4);
         if self.single_issuer && self.sqpoll_idle.is_none() {
-            tiers.push(SetupMode {
+            let deferred = SetupMode {
                 single_issuer: true,
                 defer_taskrun: true,
                 ..SetupMode::default()
+            };
+            tiers.push(SetupMode {
+                no_sqarray: true,
+                ..deferred
             });
+            tiers.push(deferred);
         }
         if self.sqpoll_idle.is_none() {
             tiers.push(SetupMode {
@@ -139,6 +148,9 @@ impl RingBuilder {
             }
             if mode.coop_taskrun {
                 b.setup_coop_taskrun().setup_taskrun_flag();
+            }
+            if mode.no_sqarray {
+                b.setup_no_sqarray();
             }
             match b.build(self.entries) {
                 Ok(uring) => return Ok(Ring::from_uring(uring, mode)),
