@@ -58,7 +58,7 @@ pub use blocking::execute;
 pub use context::{Context, Event};
 pub use error::{cqe_result, is_unavailable, unavailable_reason, Unavailable};
 pub use iocb::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
-pub use opcode::Opcode;
+pub use opcode::{OpSet, Opcode};
 pub use ring::{Completion, Ring, RingBuilder, SetupMode, MAX_ENTRIES};
 pub use sqe::{build_sqe, to_sqe, RawSqe};
 

@@ -156,9 +156,74 @@ impl Opcode {
     }
 }
 
+/// A set of opcodes: one bit each (opcode numbers are below 64), so a lookup on the hot path
+/// is one test.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpSet(u64);
+
+const _: () = {
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        assert!((Opcode::ALL[i] as u16) < 64);
+        i += 1;
+    }
+};
+
+impl OpSet {
+    /// No opcode.
+    pub const EMPTY: OpSet = OpSet(0);
+
+    fn bit(op: Opcode) -> u64 {
+        1 << (op as u16 & 63)
+    }
+
+    /// Whether `op` is in the set.
+    #[inline]
+    pub fn contains(self, op: Opcode) -> bool {
+        self.0 & OpSet::bit(op) != 0
+    }
+
+    /// Adds `op`.
+    pub fn insert(&mut self, op: Opcode) {
+        self.0 |= OpSet::bit(op);
+    }
+
+    /// Removes `op`.
+    pub fn remove(&mut self, op: Opcode) {
+        self.0 &= !OpSet::bit(op);
+    }
+}
+
+impl fmt::Debug for OpSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(Opcode::ALL.iter().filter(|op| self.contains(**op)))
+            .finish()
+    }
+}
+
 impl fmt::Display for Opcode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod op_set_tests {
+    use super::*;
+
+    #[test]
+    fn every_opcode_has_its_own_bit() {
+        let mut set = OpSet::EMPTY;
+        for op in Opcode::ALL {
+            assert!(!set.contains(op), "{op:?} shares a bit");
+            set.insert(op);
+        }
+        for op in Opcode::ALL {
+            set.remove(op);
+            assert!(!set.contains(op));
+        }
+        assert_eq!(set, OpSet::EMPTY);
     }
 }
 

@@ -12,7 +12,7 @@ use io_uring::types::{SubmitArgs, Timespec};
 use io_uring::{cqueue, IoUring};
 
 use crate::error::classify_setup_error;
-use crate::{to_sqe, Iocb, Opcode};
+use crate::{to_sqe, Iocb, OpSet, Opcode};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
 pub const MAX_ENTRIES: u32 = 32768;
@@ -171,7 +171,7 @@ impl RingBuilder {
 pub struct Ring {
     uring: IoUring,
     mode: SetupMode,
-    supported: u64,
+    supported: OpSet,
     /// CQEs reaped to make room while a submission was refused with EBUSY.
     backlog: VecDeque<Completion>,
 }
@@ -186,19 +186,6 @@ impl fmt::Debug for Ring {
             .finish()
     }
 }
-
-fn op_bit(op: Opcode) -> u64 {
-    // Opcode numbers are below 64 (asserted below): one bit each, no search on the hot path.
-    1 << (op as u16 & 63)
-}
-
-const _: () = {
-    let mut i = 0;
-    while i < Opcode::ALL.len() {
-        assert!((Opcode::ALL[i] as u16) < 64);
-        i += 1;
-    }
-};
 
 impl Ring {
     /// A builder with 256 entries and no special flags.
@@ -222,7 +209,7 @@ impl Ring {
     fn from_uring(uring: IoUring, mode: SetupMode) -> Ring {
         let mut probe = io_uring::Probe::new();
         let probed = uring.submitter().register_probe(&mut probe).is_ok();
-        let mut supported = 0;
+        let mut supported = OpSet::EMPTY;
         for op in Opcode::ALL {
             // Without a probe (kernels before 5.6) only the 5.1 opcodes are known to exist.
             let yes = if probed {
@@ -241,7 +228,7 @@ impl Ring {
                 )
             };
             if yes {
-                supported |= op_bit(op);
+                supported.insert(op);
             }
         }
         Ring {
@@ -254,13 +241,18 @@ impl Ring {
 
     /// Whether this kernel implements `op` (from `IORING_REGISTER_PROBE`).
     pub fn supports(&self, op: Opcode) -> bool {
-        self.supported & op_bit(op) != 0
+        self.supported.contains(op)
+    }
+
+    /// Every opcode this ring runs (after [`forbid`](Ring::forbid)s).
+    pub fn supported(&self) -> OpSet {
+        self.supported
     }
 
     /// From now on report `op` as unsupported, so that callers route it elsewhere (the
     /// runtime's thread pool). For tests and for working around a kernel bug in one opcode.
     pub fn forbid(&mut self, op: Opcode) {
-        self.supported &= !op_bit(op);
+        self.supported.remove(op);
     }
 
     /// The flags the kernel accepted.
@@ -538,15 +530,6 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn op_bits_are_distinct() {
-        let mut all = 0;
-        for op in Opcode::ALL {
-            assert_eq!(all & op_bit(op), 0);
-            all |= op_bit(op);
-        }
-    }
 
     #[test]
     fn zero_and_huge_entries_are_refused() {

@@ -42,6 +42,11 @@ impl BufferSlot {
     pub fn index(&self) -> u16 {
         self.index
     }
+
+    /// Whether the slot comes back to `home`.
+    pub(crate) fn is_from(&self, home: &Arc<Home>) -> bool {
+        Arc::ptr_eq(&self.home, home)
+    }
 }
 
 impl Drop for BufferSlot {
@@ -84,9 +89,9 @@ impl FixedBuffers {
         std::mem::forget(slot);
     }
 
-    /// Whether `slot` is one of this table's.
-    pub(crate) fn owns(&self, slot: &BufferSlot) -> bool {
-        Arc::ptr_eq(&self.home, &slot.home)
+    /// Where this table's slots come back to (`BufferSlot::is_from` it: one of ours).
+    pub(crate) fn home(&self) -> &Arc<Home> {
+        &self.home
     }
 
     /// Slots given back since the last call, which the caller must empty in the kernel's
@@ -125,8 +130,8 @@ mod tests {
         let b = table.take().expect("slot");
         assert_eq!((a.index(), b.index()), (0, 1));
         assert!(table.take().is_none(), "table full");
-        assert!(table.owns(&a));
-        assert!(!FixedBuffers::new(1).owns(&a));
+        assert!(a.is_from(table.home()));
+        assert!(!a.is_from(FixedBuffers::new(1).home()));
         std::thread::spawn(move || drop(b)).join().expect("thread");
         let back = table.returned();
         assert_eq!(back, vec![1]);

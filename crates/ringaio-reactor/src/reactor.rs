@@ -8,12 +8,15 @@ use std::io;
 use std::marker::PhantomData;
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
-use ringaio_core::{build_sqe, is_unavailable, to_sqe, Completion, Iocb, Opcode, Ring, Target};
+use ringaio_core::{
+    build_sqe, is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring, Target,
+};
 
-use crate::buffers::{BufferSlot, FixedBuffers};
+use crate::buffers::{BufferSlot, FixedBuffers, Home};
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Key, CANCEL, WAKE};
@@ -92,6 +95,10 @@ struct Deferred {
 /// run with no borrow held.
 pub struct Reactor {
     inner: RefCell<Inner>,
+    /// The opcodes the ring runs, read without a borrow (refreshed after `with_ring`).
+    ring_ops: Cell<OpSet>,
+    /// Where this reactor's registered-buffer slots come back to.
+    buffer_home: Arc<Home>,
     deferred: RefCell<Deferred>,
     /// The task being polled, as its executor named it: token, waker data and vtable.
     current: Cell<(u32, *const (), *const RawWakerVTable)>,
@@ -205,11 +212,16 @@ impl Reactor {
         });
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
+        let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
+        let buffers = FixedBuffers::new(fixed_buffers);
+        let buffer_home = buffers.home().clone();
         Ok(Reactor {
+            ring_ops: Cell::new(ring_ops),
+            buffer_home,
             inner: RefCell::new(Inner {
                 ring,
                 files: FixedFiles::new(fixed_files),
-                buffers: FixedBuffers::new(fixed_buffers),
+                buffers,
                 slots,
                 queue: VecDeque::new(),
                 in_kernel: 0,
@@ -252,17 +264,18 @@ impl Reactor {
     }
 
     /// Whether `op` runs on the ring (rather than the blocking pool).
+    #[inline]
     pub fn runs_on_ring(&self, op: Opcode) -> bool {
-        self.inner
-            .borrow()
-            .ring
-            .as_ref()
-            .is_some_and(|r| r.supports(op))
+        self.ring_ops.get().contains(op)
     }
 
     /// Runs `f` on the ring (to register files or buffers); `None` in fallback mode.
     pub fn with_ring<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> Option<R> {
-        self.inner.borrow_mut().ring.as_mut().map(f)
+        let mut inner = self.inner.borrow_mut();
+        let ring = inner.ring.as_mut()?;
+        let out = f(ring);
+        self.ring_ops.set(ring.supported());
+        Some(out)
     }
 
     /// Gives `fd` a slot in the ring's registered-file table, if there is a free one: from
@@ -331,10 +344,9 @@ impl Reactor {
 
     /// Whether `slot` belongs to this reactor's ring (a buffer registered with one runtime
     /// and used on another does plain reads and writes there).
+    #[inline]
     pub fn owns_buffer(&self, slot: &BufferSlot) -> bool {
-        self.inner
-            .try_borrow()
-            .is_ok_and(|inner| inner.buffers.owns(slot))
+        slot.is_from(&self.buffer_home)
     }
 
     /// Installs how the executor driving this reactor wakes one of its tasks by token. Once
@@ -554,6 +566,7 @@ impl Reactor {
             }
         }
         let mut inner = self.inner.borrow_mut();
+        self.ring_ops.set(OpSet::EMPTY);
         inner.timers.clear();
         if let Some(pool) = inner.pool.as_mut() {
             let left = deadline.saturating_duration_since(Instant::now());
