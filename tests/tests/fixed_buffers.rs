@@ -115,3 +115,65 @@ fn bad_pool_sizes_are_errors() {
     });
     assert!(FixedBufPool::new(1, 4096).is_err(), "no runtime here");
 }
+
+/// A pool made on one runtime and used on another does plain reads and writes there (its
+/// indexes name the first ring's table), with the right bytes.
+#[test]
+fn a_pool_used_on_another_runtime_does_plain_io() {
+    let first = Runtime::new().expect("first runtime");
+    let second = Runtime::new().expect("second runtime");
+    if first.backend() != Backend::Uring {
+        ringaio_tests::say!("skipped: no io_uring here");
+        return;
+    }
+    let pool = first.block_on(async { FixedBufPool::new(2, 4096).expect("pool") });
+    let path = std::env::temp_dir().join(format!("ringaio-fixed-other-{}", std::process::id()));
+    second.block_on(async {
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .expect("open");
+        let mut buf = pool.try_get().expect("free");
+        buf.fill_from(&[0x5c; 4096]);
+        let (res, buf) = file.write_fixed_at(buf, 0).await;
+        assert_eq!(res.expect("plain write from a foreign pool"), 4096);
+        drop(buf);
+        let buf = pool.try_get().expect("free");
+        let (res, buf) = file.read_fixed_at(buf, 0).await;
+        assert_eq!(res.expect("plain read into a foreign pool"), 4096);
+        assert!(buf.iter().all(|&b| b == 0x5c));
+    });
+    drop(pool);
+    let _ = std::fs::remove_file(path);
+}
+
+/// Slots a dropped pool gave back are free for the next pool at once, and the table size is
+/// capped at the kernel's limit.
+#[test]
+fn slots_come_back_for_the_next_pool_and_the_table_is_capped() {
+    let rt = Runtime::builder()
+        .fixed_buffers(u16::MAX)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
+        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+        return;
+    }
+    assert_eq!(rt.stats().buffer_slots, 16384, "capped at IORING_MAX_REG_BUFFERS");
+    let small = Runtime::builder()
+        .fixed_buffers(8)
+        .build()
+        .expect("runtime");
+    small.block_on(async {
+        let pool = FixedBufPool::new(8, 4096).expect("all eight slots");
+        drop(pool);
+        // Same tick: the slots were given back, not yet emptied by a wait.
+        let again = FixedBufPool::new(8, 4096).expect("the same eight slots again");
+        assert_eq!(small.stats().buffer_slots_free, 0);
+        drop(again);
+    });
+}

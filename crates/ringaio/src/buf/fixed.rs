@@ -31,7 +31,8 @@ struct PoolInner {
 
 impl Drop for PoolInner {
     fn drop(&mut self) {
-        // Every `FixedBuf` (and so every request using one) is gone: unregister, then free.
+        // Every `FixedBuf` (and so every request using one) is gone, and with it every way
+        // to name the slots: unregister (or give the slots back), then free.
         if let Some(reactor) = self.registered.take().and_then(|r| r.upgrade()) {
             reactor.with_ring(|ring| ring.unregister_buffers());
         }
@@ -108,6 +109,8 @@ impl FixedBufPool {
                 iov_len: size,
             })
             .collect();
+        // Slots given back (a pool just dropped) count as free.
+        reactor.reclaim_buffers();
         let stats = reactor.stats();
         if stats.buffer_slots > 0 {
             // The ring has a table of slots (shared with `AlignedBuf`s): take one per buffer.
@@ -120,8 +123,8 @@ impl FixedBufPool {
             }
             for iov in &iovecs {
                 // SAFETY: the memory lives in `inner` until its Drop, which drops the slots
-                // first; no request can use a buffer after that, as each `FixedBuf` holds
-                // the pool alive.
+                // first; requests name a slot only through a `FixedBuf` (each holds the pool
+                // alive) and only on the ring that owns it (`FixedBuf::index_in`).
                 let slot = unsafe { reactor.register_buffer(iov.iov_base.cast(), iov.iov_len) };
                 match slot {
                     Some(slot) => inner.slots.push(slot),
@@ -188,11 +191,19 @@ impl FixedBuf {
             .map_or(self.index, BufferSlot::index)
     }
 
-    /// Whether the buffer is registered with a ring (false in fallback mode).
-    pub(crate) fn is_registered(&self) -> bool {
-        self.pool.registered.is_some() || !self.pool.slots.is_empty()
+    /// The index to use with `reactor`'s ring: `None` when the buffer is not registered
+    /// there (fallback mode, or a pool made on another runtime), for a plain read or write.
+    pub(crate) fn index_in(&self, reactor: &Reactor) -> Option<u16> {
+        let pool = &self.pool;
+        if let Some(slot) = pool.slots.get(usize::from(self.index)) {
+            return reactor.owns_buffer(slot).then(|| slot.index());
+        }
+        let whole_table = pool
+            .registered
+            .as_ref()
+            .is_some_and(|r| std::ptr::eq(r.as_ptr(), reactor));
+        whole_table.then_some(self.index)
     }
-
     /// Sets how many bytes count as initialized (what a write sends), at most the capacity.
     /// The bytes are zeroed at birth, so every length is initialized memory.
     pub fn set_len(&mut self, len: usize) {

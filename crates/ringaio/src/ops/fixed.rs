@@ -2,7 +2,8 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, Target, MAX_RW_COUNT};
+use ringaio_reactor::Reactor;
 
 use crate::buf::{FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
@@ -40,30 +41,32 @@ impl RwFixed {
 unsafe impl Operation for RwFixed {
     type Output = (io::Result<usize>, FixedBuf);
 
+    /// Plain `pread` / `pwrite` (a pool made on another runtime, or fallback mode).
     fn iocb(&mut self) -> Iocb {
         let fd = Target::Fd(self.fd.raw());
-        let index = self.buf.buf_index();
-        let registered = self.buf.is_registered();
         let max = MAX_RW_COUNT as usize;
-        match (self.write, registered) {
-            (true, true) => {
-                let len = self.buf.bytes_init().min(max);
-                Iocb::write_fixed(fd, self.buf.stable_ptr(), len, self.pos, index)
-            }
-            (false, true) => {
-                let len = self.buf.bytes_total().min(max);
-                Iocb::read_fixed(fd, self.buf.stable_mut_ptr(), len, self.pos, index)
-            }
-            // Not registered (fallback mode): plain reads and writes.
-            (true, false) => {
-                let len = self.buf.bytes_init().min(max);
-                Iocb::pwrite(fd, self.buf.stable_ptr(), len, self.pos)
-            }
-            (false, false) => {
-                let len = self.buf.bytes_total().min(max);
-                Iocb::pread(fd, self.buf.stable_mut_ptr(), len, self.pos)
-            }
+        if self.write {
+            let len = self.buf.bytes_init().min(max);
+            Iocb::pwrite(fd, self.buf.stable_ptr(), len, self.pos)
+        } else {
+            let len = self.buf.bytes_total().min(max);
+            Iocb::pread(fd, self.buf.stable_mut_ptr(), len, self.pos)
         }
+    }
+
+    /// `READ_FIXED` / `WRITE_FIXED` when the buffer is registered with this very ring: an
+    /// index from another ring's table could name a stale entry there.
+    fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
+        let mut iocb = self.iocb();
+        if let Some(index) = self.buf.index_in(reactor) {
+            iocb.opcode = if self.write {
+                Opcode::WriteFixed
+            } else {
+                Opcode::ReadFixed
+            };
+            iocb.buf_index = index;
+        }
+        iocb
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
