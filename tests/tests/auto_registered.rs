@@ -171,7 +171,8 @@ fn no_slot_table_means_plain_reads() {
     });
 }
 
-/// Reads sent to the pool with `forbid_opcode(Pread)` stay there once the buffer registers.
+/// Reads sent to the pool with `forbid_opcode(Pread)` stay there, and the buffer is not
+/// registered for them.
 #[test]
 fn forbidden_reads_stay_on_the_pool() {
     let rt = Runtime::builder()
@@ -186,12 +187,33 @@ fn forbidden_reads_stay_on_the_pool() {
         let (file, path) = make_file("forbid").await.expect("file");
         let before = rt.stats().via_pool;
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
-        assert!(buf.is_registered(), "registered all the same");
+        assert!(!buf.is_registered(), "nothing pinned for reads the ring does not run");
         assert_eq!(
             rt.stats().via_pool - before,
             40,
             "every read ran on the pool"
         );
+        let _ = std::fs::remove_file(path);
+    });
+}
+
+/// With READ_FIXED sent to the pool, buffers are not registered (nothing pinned for nothing).
+#[test]
+fn no_registration_when_the_fixed_opcode_is_forbidden() {
+    let rt = Runtime::builder()
+        .forbid_opcode(ringaio::Opcode::ReadFixed)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
+        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+        return;
+    }
+    rt.block_on(async {
+        let (file, path) = make_file("forbid-fixed").await.expect("file");
+        let before = rt.stats().via_pool;
+        let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
+        assert!(!buf.is_registered());
+        assert_eq!(rt.stats().via_pool, before, "plain reads stayed on the ring");
         let _ = std::fs::remove_file(path);
     });
 }

@@ -507,8 +507,10 @@ impl Ring {
     /// As `IORING_REGISTER_BUFFERS_UPDATE` (ENOMEM over the memlock limit, EFAULT).
     ///
     /// # Safety
-    /// Each buffer stays valid (allocated, not freed or unmapped) until its slot is emptied
-    /// or replaced, or the ring is dropped.
+    /// Each buffer stays valid (allocated, not freed or unmapped) for as long as any request
+    /// may name its slot: until the slot is emptied or replaced, or until its owner can
+    /// guarantee no later request uses the index. The kernel pins the pages, but once freed
+    /// they may belong to another allocation.
     pub unsafe fn update_buffers(&mut self, offset: u32, bufs: &[libc::iovec]) -> io::Result<()> {
         // SAFETY: forwarded from the caller.
         unsafe {

@@ -5,8 +5,9 @@
 //!
 //! A slot goes back to the reactor when its [`BufferSlot`] is dropped, from any thread: it
 //! is queued, and the reactor empties it in the kernel's table at its next wait. Until then
-//! the kernel keeps the old pages pinned (so it never writes into memory that was reused),
-//! and nobody issues a request naming the slot, since only the dropped handle knew it.
+//! the kernel still maps the old pages, which may belong to a new allocation by then; that
+//! is harmless only because nobody issues a request naming the slot: only the dropped
+//! handle knew the index, and holders use it only on the ring that owns the slot.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

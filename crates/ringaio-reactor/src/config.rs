@@ -57,8 +57,9 @@ pub struct Config {
     /// Slots in the ring's registered-file table (0: none). Files registered with
     /// `Reactor::register_file` skip the kernel's fd lookup on every request. Default 1024.
     pub fixed_files: u32,
-    /// Slots in the ring's registered-buffer table (0: none), handed out by
-    /// `Reactor::register_buffer` to buffers used again and again. Default 1024.
+    /// Slots in the ring's registered-buffer table (0: none; at most 16384, the kernel's
+    /// limit), handed out by `Reactor::register_buffer` to buffers used again and again.
+    /// Default 1024.
     pub fixed_buffers: u16,
 }
 

@@ -124,6 +124,8 @@ impl fmt::Debug for Reactor {
 const MIN_CQ: u32 = 4096;
 /// Largest CQ the kernel allows (`IORING_MAX_CQ_ENTRIES`).
 const MAX_CQ: u32 = 65536;
+/// Most registered-buffer slots a ring may have (`IORING_MAX_REG_BUFFERS`).
+const MAX_BUFFER_SLOTS: u16 = 1 << 14;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
 
@@ -179,9 +181,11 @@ impl Reactor {
                                 Err(e) => tracing::debug!(error = %e, "no registered files"),
                             }
                         }
-                        if config.fixed_buffers > 0 {
-                            match ring.register_buffers_sparse(config.fixed_buffers.into()) {
-                                Ok(()) => fixed_buffers = config.fixed_buffers,
+                        // The kernel's limit (`IORING_MAX_REG_BUFFERS`).
+                        let wanted = config.fixed_buffers.min(MAX_BUFFER_SLOTS);
+                        if wanted > 0 {
+                            match ring.register_buffers_sparse(wanted.into()) {
+                                Ok(()) => fixed_buffers = wanted,
                                 Err(e) => tracing::debug!(error = %e, "no registered buffers"),
                             }
                         }
@@ -320,18 +324,23 @@ impl Reactor {
     ///
     /// # Safety
     /// The memory stays allocated (not freed, unmapped or remapped) until the returned slot is
-    /// dropped.
+    /// dropped, and requests name the slot's index only while the caller holds the slot, and
+    /// only on this reactor (check with [`owns_buffer`](Reactor::owns_buffer)).
     pub unsafe fn register_buffer(&self, ptr: *mut u8, len: usize) -> Option<BufferSlot> {
         let mut guard = self.inner.try_borrow_mut().ok()?;
         let inner = &mut *guard;
+        if inner.buffers.available() == 0 {
+            inner.reclaim_buffers();
+        }
         let ring = inner.ring.as_mut()?;
         let slot = inner.buffers.take()?;
         let iov = libc::iovec {
             iov_base: ptr.cast(),
             iov_len: len,
         };
-        // SAFETY: our caller keeps the memory until the slot is dropped; a dropped slot is
-        // emptied in the kernel's table before it is handed out again.
+        // SAFETY: our caller keeps the memory until the slot is dropped and names the index
+        // only while it holds the slot; a dropped slot is emptied in the kernel's table
+        // before it is handed out again.
         match unsafe { ring.update_buffers(slot.index().into(), &[iov]) } {
             Ok(()) => Some(slot),
             Err(e) => {
@@ -339,6 +348,14 @@ impl Reactor {
                 inner.buffers.untake(slot);
                 None
             }
+        }
+    }
+
+    /// Empties the registered-buffer slots given back since the last wait and makes them
+    /// available again (every wait does this too).
+    pub fn reclaim_buffers(&self) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.reclaim_buffers();
         }
     }
 

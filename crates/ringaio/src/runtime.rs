@@ -63,7 +63,8 @@ impl Builder {
         self
     }
 
-    /// Slots in the ring's registered-buffer table (default 1024; 0 turns it off). An
+    /// Slots in the ring's registered-buffer table (default 1024, at most 16384; 0 turns it
+    /// off). An
     /// [`AlignedBuf`](crate::buf::AlignedBuf) used for I/O again and again takes one while
     /// it lives, if one is free, and its reads and writes then skip the kernel's mapping of
     /// its pages; [`FixedBufPool`](crate::buf::FixedBufPool)s take one per buffer.

@@ -11,17 +11,19 @@ use super::{IoBuf, IoBufMut};
 
 /// Moves `iocb`, a plain read into or write from `buf`, to `buf`'s slot in `reactor`'s
 /// registered-buffer table when it is an `AlignedBuf` that has (or now takes) one there,
-/// and plain reads or writes run on the ring (not sent to the pool by `forbid_opcode`).
+/// and the ring runs both the plain and the fixed opcode.
 pub(crate) fn on_registered_slot<B: IoBuf>(buf: &mut B, reactor: &Reactor, iocb: &mut Iocb) {
     let fixed = match iocb.opcode {
         Opcode::Pread => Opcode::ReadFixed,
         Opcode::Pwrite => Opcode::WriteFixed,
         _ => return,
     };
-    let Some(index) = buf.as_aligned_buf().and_then(|b| b.fixed_index(reactor)) else {
+    // Neither registers nor converts when either opcode was sent to the pool
+    // (`forbid_opcode`, a kernel without it): the buffer would be pinned for nothing.
+    if !(reactor.runs_on_ring(iocb.opcode) && reactor.runs_on_ring(fixed)) {
         return;
-    };
-    if reactor.runs_on_ring(iocb.opcode) {
+    }
+    if let Some(index) = buf.as_aligned_buf().and_then(|b| b.fixed_index(reactor)) {
         iocb.opcode = fixed;
         iocb.buf_index = index;
     }
@@ -34,16 +36,16 @@ const REGISTER_AFTER: u32 = 16;
 
 /// Largest `AlignedBuf` that registers itself (pinned memory counts against the memlock
 /// limit for users without `CAP_IPC_LOCK`).
-const MAX_REGISTERED: usize = 64 << 20;
+const MAX_REGISTERED: usize = 16 << 20;
 
 /// A zeroed heap buffer whose address and length are multiples of `align` (a power of two,
 /// 4096 suits every device), as `O_DIRECT` requires.
 ///
 /// The buffer to reuse for file I/O: after it has been read into or written from 16 times on
 /// a runtime, it registers itself in a slot of that runtime's registered-buffer table (up to
-/// 64 MiB, while slots are free), and later reads and writes into it go out as `READ_FIXED` /
-/// `WRITE_FIXED`, which skip the kernel's per-request mapping of its pages. Dropping it gives
-/// the slot back.
+/// 16 MiB, while slots are free and within the memlock limit), and later reads and writes
+/// into it go out as `READ_FIXED` / `WRITE_FIXED`, which skip the kernel's per-request
+/// mapping of its pages. Dropping it gives the slot back.
 pub struct AlignedBuf {
     ptr: NonNull<u8>,
     layout: Layout,
@@ -96,7 +98,9 @@ impl AlignedBuf {
         if self.uses <= REGISTER_AFTER || self.layout.size() > MAX_REGISTERED {
             return None;
         }
-        // SAFETY: the memory stays allocated until `Drop`, which drops the slot first.
+        // SAFETY: the memory stays allocated while any request can name the slot: requests
+        // are only issued through this buffer (which owns the memory until `Drop`), and
+        // `Drop` gives the slot back before freeing it.
         self.slot = unsafe { reactor.register_buffer(self.ptr.as_ptr(), self.layout.size()) };
         self.slot.as_ref().map(BufferSlot::index)
     }
@@ -142,8 +146,9 @@ impl AlignedBuf {
 
 impl Drop for AlignedBuf {
     fn drop(&mut self) {
-        // Give the slot back first; the kernel keeps the pages pinned until the reactor has
-        // emptied the slot, and no request can name the slot any more.
+        // Give the slot back; the reactor empties it at its next wait. No request can name
+        // it in between: only this buffer knew the index, and it uses it only on the ring
+        // that owns the slot (requests in flight own the buffer, so none is left).
         drop(self.slot.take());
         // SAFETY: allocated in `new` with exactly this layout.
         unsafe { alloc::dealloc(self.ptr.as_ptr(), self.layout) };
