@@ -187,7 +187,10 @@ fn forbidden_reads_stay_on_the_pool() {
         let (file, path) = make_file("forbid").await.expect("file");
         let before = rt.stats().via_pool;
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
-        assert!(!buf.is_registered(), "nothing pinned for reads the ring does not run");
+        assert!(
+            !buf.is_registered(),
+            "nothing pinned for reads the ring does not run"
+        );
         assert_eq!(
             rt.stats().via_pool - before,
             40,
@@ -213,7 +216,11 @@ fn no_registration_when_the_fixed_opcode_is_forbidden() {
         let before = rt.stats().via_pool;
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
         assert!(!buf.is_registered());
-        assert_eq!(rt.stats().via_pool, before, "plain reads stayed on the ring");
+        assert_eq!(
+            rt.stats().via_pool,
+            before,
+            "plain reads stayed on the ring"
+        );
         let _ = std::fs::remove_file(path);
     });
 }

@@ -163,7 +163,11 @@ fn slots_come_back_for_the_next_pool_and_the_table_is_capped() {
         ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
         return;
     }
-    assert_eq!(rt.stats().buffer_slots, 16384, "capped at IORING_MAX_REG_BUFFERS");
+    assert_eq!(
+        rt.stats().buffer_slots,
+        16384,
+        "capped at IORING_MAX_REG_BUFFERS"
+    );
     let small = Runtime::builder()
         .fixed_buffers(8)
         .build()
