@@ -899,7 +899,7 @@ impl Inner {
     /// Empties, in the kernel's table, the registered-buffer slots given back since the last
     /// wait, and makes them available again.
     fn reclaim_buffers(&mut self) {
-        let returned = self.buffers.returned();
+        let mut returned = self.buffers.returned();
         if returned.is_empty() {
             return;
         }
@@ -910,12 +910,16 @@ impl Inner {
             iov_base: std::ptr::null_mut(),
             iov_len: 0,
         };
-        for index in returned {
+        // One update per run of consecutive slots (a dropped pool gives back whole runs).
+        returned.sort_unstable();
+        let empties = vec![empty; returned.len()];
+        for run in returned.chunk_by(|a, b| b.checked_sub(*a) == Some(1)) {
             // SAFETY: an empty slot points at no memory.
-            match unsafe { ring.update_buffers(index.into(), &[empty]) } {
-                Ok(()) => self.buffers.free(index),
+            match unsafe { ring.update_buffers(run[0].into(), &empties[..run.len()]) } {
+                Ok(()) => run.iter().for_each(|&index| self.buffers.free(index)),
                 // Left out of the free list: never handed out while it may hold old pages.
-                Err(e) => tracing::warn!(error = %e, index, "could not empty a buffer slot"),
+                Err(e) => tracing::warn!(error = %e, first = run[0], n = run.len(),
+                    "could not empty buffer slots"),
             }
         }
     }
