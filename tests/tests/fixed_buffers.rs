@@ -38,13 +38,17 @@ fn round_trip(backend: Backend) {
         let (res, buf) = file.read_fixed_at(buf, 4096 + 8192).await;
         assert_eq!(res.expect("read at EOF"), 0);
         drop(buf);
-        // A second pool shares the ring's table of slots.
-        let second = FixedBufPool::new(2, 4096).expect("second pool");
-        let mut buf = second.try_get().expect("free");
-        buf.fill_from(&data[..4096]);
-        let (res, buf) = file.write_fixed_at(buf, 4096).await;
-        assert_eq!(res.expect("write from the second pool"), 4096);
-        drop(buf);
+        // A second pool shares the ring's table of slots (kernels with sparse tables, 5.19+).
+        if rt.stats().buffer_slots > 0 {
+            let second = FixedBufPool::new(2, 4096).expect("second pool");
+            let mut buf = second.try_get().expect("free");
+            buf.fill_from(&data[..4096]);
+            let (res, buf) = file.write_fixed_at(buf, 4096).await;
+            assert_eq!(res.expect("write from the second pool"), 4096);
+            drop(buf);
+        } else if backend == Backend::Uring {
+            ringaio_tests::say!("skipped the second pool: no registered-buffer slot table here");
+        }
     });
     assert_eq!(std::fs::read(&path).expect("std read")[4096..].len(), 8192);
     std::fs::remove_file(&path).expect("cleanup");
@@ -86,8 +90,8 @@ fn a_pool_larger_than_the_free_slots_is_refused() {
         .fixed_buffers(4)
         .build()
         .expect("runtime");
-    if rt.backend() != Backend::Uring {
-        ringaio_tests::say!("skipped: no io_uring here");
+    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
+        ringaio_tests::say!("skipped: no io_uring registered-buffer slot table here");
         return;
     }
     rt.block_on(async {
