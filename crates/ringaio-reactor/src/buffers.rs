@@ -63,6 +63,8 @@ pub(crate) struct FixedBuffers {
     free: Vec<u16>,
     len: usize,
     home: Arc<Home>,
+    /// Whether the kernel has refused a registration for the memlock limit yet.
+    refused: bool,
 }
 
 impl FixedBuffers {
@@ -72,6 +74,7 @@ impl FixedBuffers {
             free: (0..slots).rev().collect(),
             len: slots.into(),
             home: Arc::default(),
+            refused: false,
         }
     }
 
@@ -107,6 +110,11 @@ impl FixedBuffers {
     /// Makes an emptied slot available again.
     pub(crate) fn free(&mut self, index: u16) {
         self.free.push(index);
+    }
+
+    /// True the first time it is called: say once that the memlock limit was hit.
+    pub(crate) fn first_refusal(&mut self) -> bool {
+        !std::mem::replace(&mut self.refused, true)
     }
 
     /// How many slots the table has.

@@ -344,7 +344,15 @@ impl Reactor {
         match unsafe { ring.update_buffers(slot.index().into(), &[iov]) } {
             Ok(()) => Some(slot),
             Err(e) => {
-                tracing::debug!(error = %e, len, "buffer not registered");
+                if e.raw_os_error() == Some(libc::ENOMEM) && inner.buffers.first_refusal() {
+                    tracing::warn!(
+                        len,
+                        "registering a buffer hit the locked-memory limit; such buffers do \
+                         plain I/O (raise RLIMIT_MEMLOCK, `ulimit -l`, to register them)"
+                    );
+                } else {
+                    tracing::debug!(error = %e, len, "buffer not registered");
+                }
                 inner.buffers.untake(slot);
                 None
             }
