@@ -229,6 +229,16 @@ impl Iocb {
         self
     }
 
+    /// This plain read or write on registered buffer `index` (`ReadFixed` / `WriteFixed`,
+    /// same buffer, length and offset); any other request unchanged.
+    pub fn on_fixed_buffer(mut self, index: u16) -> Iocb {
+        if let Some(fixed) = self.opcode.with_fixed_buffer() {
+            self.opcode = fixed;
+            self.buf_index = index;
+        }
+        self
+    }
+
     /// This request with `RWF_*` flags.
     pub fn with_rw_flags(mut self, rw_flags: i32) -> Iocb {
         self.rw_flags = rw_flags;
@@ -326,6 +336,17 @@ mod tests {
         let err = iocb.validate().unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{iocb:?}");
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn plain_reads_and_writes_move_to_a_fixed_buffer() {
+        let buf = 0x1000 as *mut u8;
+        let read = Iocb::pread(Target::Fd(3), buf, 64, 8).on_fixed_buffer(5);
+        assert_eq!(read, Iocb::read_fixed(Target::Fd(3), buf, 64, 8, 5));
+        let write = Iocb::pwrite(Target::Fd(3), buf, 64, 8).on_fixed_buffer(5);
+        assert_eq!(write, Iocb::write_fixed(Target::Fd(3), buf, 64, 8, 5));
+        let fsync = Iocb::fsync(Target::Fd(3), false);
+        assert_eq!(fsync.on_fixed_buffer(5), fsync, "other requests unchanged");
     }
 
     #[test]

@@ -150,6 +150,16 @@ impl Opcode {
         )
     }
 
+    /// The registered-buffer form of a plain read or write (`ReadFixed` for `Pread`,
+    /// `WriteFixed` for `Pwrite`); `None` for every other opcode.
+    pub fn with_fixed_buffer(self) -> Option<Opcode> {
+        match self {
+            Opcode::Pread => Some(Opcode::ReadFixed),
+            Opcode::Pwrite => Some(Opcode::WriteFixed),
+            _ => None,
+        }
+    }
+
     /// Whether the request's result is a new file descriptor that someone must close.
     pub fn returns_fd(self) -> bool {
         matches!(self, Opcode::Openat)

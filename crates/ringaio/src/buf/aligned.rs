@@ -4,7 +4,7 @@ use std::alloc::{self, Layout};
 use std::fmt;
 use std::ptr::NonNull;
 
-use ringaio_core::{Iocb, Opcode};
+use ringaio_core::Iocb;
 use ringaio_reactor::{BufferSlot, Reactor};
 
 use super::{IoBuf, IoBufMut};
@@ -13,10 +13,8 @@ use super::{IoBuf, IoBufMut};
 /// registered-buffer table when it is an `AlignedBuf` that has (or now takes) one there,
 /// and the ring runs both the plain and the fixed opcode.
 pub(crate) fn on_registered_slot<B: IoBuf>(buf: &mut B, reactor: &Reactor, iocb: &mut Iocb) {
-    let fixed = match iocb.opcode {
-        Opcode::Pread => Opcode::ReadFixed,
-        Opcode::Pwrite => Opcode::WriteFixed,
-        _ => return,
+    let Some(fixed) = iocb.opcode.with_fixed_buffer() else {
+        return;
     };
     // Neither registers nor converts when either opcode was sent to the pool
     // (`forbid_opcode`, a kernel without it): the buffer would be pinned for nothing.
@@ -24,8 +22,7 @@ pub(crate) fn on_registered_slot<B: IoBuf>(buf: &mut B, reactor: &Reactor, iocb:
         return;
     }
     if let Some(index) = buf.as_aligned_buf().and_then(|b| b.fixed_index(reactor)) {
-        iocb.opcode = fixed;
-        iocb.buf_index = index;
+        *iocb = iocb.on_fixed_buffer(index);
     }
 }
 

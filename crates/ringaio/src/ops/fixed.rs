@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Opcode, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
 use crate::buf::{FixedBuf, IoBuf, IoBufMut};
@@ -57,16 +57,11 @@ unsafe impl Operation for RwFixed {
     /// `READ_FIXED` / `WRITE_FIXED` when the buffer is registered with this very ring: an
     /// index from another ring's table could name a stale entry there.
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
-        let mut iocb = self.iocb();
-        if let Some(index) = self.buf.index_in(reactor) {
-            iocb.opcode = if self.write {
-                Opcode::WriteFixed
-            } else {
-                Opcode::ReadFixed
-            };
-            iocb.buf_index = index;
+        let iocb = self.iocb();
+        match self.buf.index_in(reactor) {
+            Some(index) => iocb.on_fixed_buffer(index),
+            None => iocb,
         }
-        iocb
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
