@@ -4,11 +4,17 @@
 //!
 //! Run: `cargo bench -p ringaio-benches --bench nop`.
 
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use io_uring::{opcode, IoUring};
+use io_uring::IoUring;
+
+#[cfg_attr(not(feature = "ringaio-engine"), allow(dead_code))]
+#[path = "../src/nop_paths.rs"]
+mod nop_paths;
+#[cfg(feature = "ringaio-engine")]
+use nop_paths::join_unpin;
+use nop_paths::raw_round_trip;
 
 const BATCHES: [u32; 3] = [1, 32, 128];
 
@@ -22,7 +28,7 @@ fn uring_nop(c: &mut Criterion) {
         };
         group.throughput(Throughput::Elements(1));
         group.bench_with_input(BenchmarkId::new("uring", batch), &batch, |b, &batch| {
-            b.iter_custom(|iters| per_op(iters, batch, || round_trip(&mut ring, batch)));
+            b.iter_custom(|iters| per_op(iters, batch, || raw_round_trip(&mut ring, batch)));
         });
     }
     group.finish();
@@ -38,27 +44,6 @@ fn per_op(iters: u64, batch: u32, mut batch_fn: impl FnMut()) -> Duration {
     }
     let done = batches * u64::from(batch);
     start.elapsed().mul_f64(iters as f64 / done as f64)
-}
-
-/// Pushes `batch` NOPs, submits them with one syscall that waits for all, reaps them.
-fn round_trip(ring: &mut IoUring, batch: u32) {
-    let nop = opcode::Nop::new().build().user_data(0x42);
-    {
-        let mut sq = ring.submission();
-        for _ in 0..batch {
-            // SAFETY: a NOP references no memory.
-            unsafe { sq.push(&nop) }.expect("the ring has room for a whole batch");
-        }
-    }
-    ring.submit_and_wait(batch as usize)
-        .expect("submit_and_wait");
-    let mut reaped = 0;
-    while reaped < batch {
-        for cqe in ring.completion() {
-            black_box(cqe.result());
-            reaped += 1;
-        }
-    }
 }
 
 /// The same round trip through the whole ringaio stack: `batch` `ringaio::nop()` futures
@@ -94,35 +79,6 @@ fn ringaio_nop(c: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-/// Polls every future until all are done: the cheapest join for a small batch (no per-future
-/// allocation, unlike `join_all` past 30 futures), so the runtime's cost is what is measured.
-#[cfg(feature = "ringaio-engine")]
-async fn join_unpin<F>(ops: &mut [Option<F>])
-where
-    F: std::future::Future<Output = std::io::Result<()>> + Unpin,
-{
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for slot in ops.iter_mut() {
-            if let Some(op) = slot {
-                match std::pin::Pin::new(op).poll(cx) {
-                    std::task::Poll::Ready(r) => {
-                        black_box(r).expect("nop");
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await
 }
 
 #[cfg(not(feature = "ringaio-engine"))]

@@ -15,13 +15,13 @@
 //! reads of a 1 MiB cached file into `AlignedBuf`s instead of NOPs (user-space instructions
 //! only: callgrind does not count the kernel's).
 
-use std::future::Future;
-use std::hint::black_box;
-use std::pin::Pin;
-use std::task::Poll;
 use std::time::Instant;
 
-use io_uring::{opcode, IoUring};
+use io_uring::IoUring;
+
+#[path = "../src/nop_paths.rs"]
+mod nop_paths;
+use nop_paths::{join_unpin, raw_round_trip};
 
 const BATCH: u32 = 32;
 
@@ -55,7 +55,8 @@ fn main() {
         "ringaio-read" => ringaio_read(batches),
         other => {
             eprintln!(
-                "unknown path {other}: raw, raw-tuned, ringaio-join, ringaio-tasks, ringaio-read"
+                "unknown path {other}: raw, raw-tuned, raw-nosqarray, ringaio-join, ringaio-tasks, \
+                 ringaio-read"
             );
             std::process::exit(2);
         }
@@ -66,24 +67,8 @@ fn main() {
 }
 
 fn raw(mut ring: IoUring, batches: u64) {
-    let nop = opcode::Nop::new().build().user_data(0x42);
     for _ in 0..batches {
-        {
-            let mut sq = ring.submission();
-            for _ in 0..BATCH {
-                // SAFETY: a NOP references no memory.
-                unsafe { sq.push(&nop) }.expect("room for a batch");
-            }
-        }
-        ring.submit_and_wait(BATCH as usize)
-            .expect("submit_and_wait");
-        let mut reaped = 0;
-        while reaped < BATCH {
-            for cqe in ring.completion() {
-                black_box(cqe.result());
-                reaped += 1;
-            }
-        }
+        raw_round_trip(&mut ring, BATCH);
     }
 }
 
@@ -96,26 +81,7 @@ fn ringaio_join(batches: u64) {
         let mut ops = Vec::with_capacity(BATCH as usize);
         for _ in 0..batches {
             ops.extend((0..BATCH).map(|_| Some(ringaio::nop())));
-            std::future::poll_fn(|cx| {
-                let mut pending = false;
-                for slot in ops.iter_mut() {
-                    if let Some(op) = slot {
-                        match Pin::new(op).poll(cx) {
-                            Poll::Ready(r) => {
-                                black_box(r).expect("nop");
-                                *slot = None;
-                            }
-                            Poll::Pending => pending = true,
-                        }
-                    }
-                }
-                if pending {
-                    Poll::Pending
-                } else {
-                    Poll::Ready(())
-                }
-            })
-            .await;
+            join_unpin(&mut ops).await;
             ops.clear();
         }
     });

@@ -1,8 +1,6 @@
 //! The engines: one file each, all behind the [`Engine`] trait.
 
-use std::cell::RefCell;
 use std::io;
-use std::rc::Rc;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
@@ -13,9 +11,23 @@ use crate::workload::Workload;
 mod glommio;
 #[cfg(feature = "monoio")]
 mod monoio;
+#[cfg(any(
+    feature = "ringaio-engine",
+    feature = "tokio-uring",
+    feature = "monoio",
+    feature = "glommio"
+))]
+mod recorder;
 #[cfg(feature = "ringaio-engine")]
 mod ringaio;
 mod std_pread;
+#[cfg(any(
+    feature = "ringaio-engine",
+    feature = "tokio-uring",
+    feature = "monoio",
+    feature = "glommio"
+))]
+pub(crate) use recorder::Recorder;
 #[cfg(feature = "tokio")]
 mod tokio;
 #[cfg(feature = "tokio-uring")]
@@ -73,29 +85,6 @@ impl RoundResult {
         self.elapsed += other.elapsed;
         // Same bounds on both sides, and saturating on overflow, so this cannot fail.
         let _ = self.hist.add(&other.hist);
-    }
-}
-
-/// One round's counts shared by the workers (tasks) of a single-threaded engine: one
-/// histogram per round, as the raw loop has, rather than one per task (32 histograms of
-/// about 200 KiB each would turn every latency record into a cache miss).
-#[derive(Clone)]
-pub(crate) struct Recorder(Rc<RefCell<RoundResult>>);
-
-impl Recorder {
-    pub(crate) fn new() -> Recorder {
-        Recorder(Rc::new(RefCell::new(RoundResult::new())))
-    }
-
-    /// Counts one completed operation of `bytes` bytes that took `latency`.
-    #[inline]
-    pub(crate) fn record(&self, bytes: u64, latency: Duration) {
-        self.0.borrow_mut().record(bytes, latency);
-    }
-
-    /// The counts so far.
-    pub(crate) fn take(&self) -> RoundResult {
-        self.0.replace(RoundResult::new())
     }
 }
 
