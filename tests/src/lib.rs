@@ -10,7 +10,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use ringaio::buf::{IoBuf, IoBufMut};
-use ringaio::{Backend, Runtime};
+use ringaio::fs::File;
+use ringaio::{Backend, Builder, Runtime};
 
 /// Both backends, for tests whose body runs on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Uring, Backend::Fallback];
@@ -40,6 +41,39 @@ pub fn runtime(backend: Backend) -> Runtime {
         );
     }
     rt
+}
+
+/// A runtime from `builder` with a registered-buffer slot table on io_uring; `None`, after
+/// saying why, where it has none (the fallback backend, a kernel before 5.19, a table of 0).
+///
+/// # Panics
+/// When the runtime cannot be built.
+pub fn slot_table_runtime(builder: &mut Builder) -> Option<Runtime> {
+    let rt = builder
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build a runtime: {e}"));
+    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
+        say!(
+            "skipped: no io_uring registered-buffer slot table here ({})",
+            rt.fallback_reason().unwrap_or("no slots")
+        );
+        return None;
+    }
+    Some(rt)
+}
+
+/// Opens `path` for reading and writing, created empty (truncated if it exists).
+///
+/// # Errors
+/// As `openat`.
+pub async fn create_rw(path: impl AsRef<Path>) -> io::Result<File> {
+    File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .await
 }
 
 /// A path removed (if it exists) when dropped.

@@ -4,44 +4,27 @@
 //! buffer registered with one runtime must still work, unregistered, on another.
 
 use std::io;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ringaio::buf::AlignedBuf;
 use ringaio::fs::File;
-use ringaio::{Backend, Runtime};
+use ringaio::{Backend, Opcode, Runtime};
+use ringaio_tests::TempPath;
 
 const BLOCK: usize = 4096;
 const BLOCKS: u64 = 64;
 
-fn uring_runtime(slots: u16) -> Option<Runtime> {
-    let rt = Runtime::builder()
-        .fixed_buffers(slots)
-        .build()
-        .expect("runtime");
-    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 && slots > 0 {
-        ringaio_tests::say!(
-            "skipped: no io_uring registered-buffer table here ({:?})",
-            rt.fallback_reason()
-        );
-        return None;
-    }
-    Some(rt)
+fn with_slots(slots: u16) -> Option<Runtime> {
+    ringaio_tests::slot_table_runtime(Runtime::builder().fixed_buffers(slots))
 }
 
 fn block_byte(block: u64) -> u8 {
     (block * 7 + 3) as u8
 }
 
-async fn make_file(tag: &str) -> io::Result<(File, PathBuf)> {
-    let path = std::env::temp_dir().join(format!("ringaio-autoreg-{tag}-{}", std::process::id()));
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .await?;
+async fn make_file(tag: &str) -> io::Result<(File, TempPath)> {
+    let path = TempPath::new(env!("CARGO_TARGET_TMPDIR"), &format!("autoreg-{tag}"));
+    let file = ringaio_tests::create_rw(path.path()).await?;
     let data: Vec<u8> = (0..BLOCKS).flat_map(|b| [block_byte(b); BLOCK]).collect();
     let (res, _) = file.write_all_at(data, 0).await;
     res?;
@@ -66,11 +49,11 @@ async fn read_rounds(file: &File, mut buf: AlignedBuf, rounds: u64) -> AlignedBu
 
 #[test]
 fn reads_and_writes_stay_right_across_registration() {
-    let Some(rt) = uring_runtime(8) else {
+    let Some(rt) = with_slots(8) else {
         return;
     };
     rt.block_on(async {
-        let (file, path) = make_file("rw").await.expect("file");
+        let (file, _tmp) = make_file("rw").await.expect("file");
         let buf = AlignedBuf::new(BLOCK, 4096).expect("buf");
         let buf = read_rounds(&file, buf, 10).await;
         assert!(!buf.is_registered(), "not after 10 uses");
@@ -91,17 +74,16 @@ fn reads_and_writes_stay_right_across_registration() {
             .await
             .expect("sleep");
         assert_eq!(rt.stats().buffer_slots_free, 8, "the slot came back");
-        let _ = std::fs::remove_file(path);
     });
 }
 
 #[test]
 fn buffers_outnumbering_the_slots_still_work() {
-    let Some(rt) = uring_runtime(2) else {
+    let Some(rt) = with_slots(2) else {
         return;
     };
     rt.block_on(async {
-        let (file, path) = make_file("many").await.expect("file");
+        let (file, _tmp) = make_file("many").await.expect("file");
         let file = std::rc::Rc::new(file);
         let tasks: Vec<_> = (0..6)
             .map(|_| {
@@ -117,30 +99,27 @@ fn buffers_outnumbering_the_slots_still_work() {
             registered += usize::from(t.await.expect("task"));
         }
         assert_eq!(registered, 2, "two slots, two registered buffers");
-        let _ = std::fs::remove_file(path);
     });
 }
 
 #[test]
 fn a_buffer_moves_to_another_runtime_and_dies_there() {
-    let Some(rt) = uring_runtime(4) else {
+    let Some(rt) = with_slots(4) else {
         return;
     };
     let buf = rt.block_on(async {
-        let (file, path) = make_file("move-a").await.expect("file");
+        let (file, _tmp) = make_file("move-a").await.expect("file");
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 20).await;
         assert!(buf.is_registered());
-        let _ = std::fs::remove_file(path);
         buf
     });
     assert_eq!(rt.stats().buffer_slots_free, 3);
     std::thread::spawn(move || {
         let other = Runtime::new().expect("second runtime");
         other.block_on(async {
-            let (file, path) = make_file("move-b").await.expect("file");
+            let (file, _tmp) = make_file("move-b").await.expect("file");
             // Registered with the first ring, so plain reads here; still the right bytes.
             let buf = read_rounds(&file, buf, 20).await;
-            let _ = std::fs::remove_file(path);
             drop(buf); // dies on this thread: the slot goes back to the first runtime.
         });
     })
@@ -160,14 +139,18 @@ fn a_buffer_moves_to_another_runtime_and_dies_there() {
 
 #[test]
 fn no_slot_table_means_plain_reads() {
-    let Some(rt) = uring_runtime(0) else {
+    let rt = Runtime::builder()
+        .fixed_buffers(0)
+        .build()
+        .expect("runtime");
+    if rt.backend() != Backend::Uring {
+        ringaio_tests::say!("skipped: no io_uring here ({:?})", rt.fallback_reason());
         return;
-    };
+    }
     rt.block_on(async {
-        let (file, path) = make_file("none").await.expect("file");
+        let (file, _tmp) = make_file("none").await.expect("file");
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
         assert!(!buf.is_registered());
-        let _ = std::fs::remove_file(path);
     });
 }
 
@@ -175,16 +158,13 @@ fn no_slot_table_means_plain_reads() {
 /// registered for them.
 #[test]
 fn forbidden_reads_stay_on_the_pool() {
-    let rt = Runtime::builder()
-        .forbid_opcode(ringaio::Opcode::Pread)
-        .build()
-        .expect("runtime");
-    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
-        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+    let Some(rt) =
+        ringaio_tests::slot_table_runtime(Runtime::builder().forbid_opcode(Opcode::Pread))
+    else {
         return;
-    }
+    };
     rt.block_on(async {
-        let (file, path) = make_file("forbid").await.expect("file");
+        let (file, _tmp) = make_file("forbid").await.expect("file");
         let before = rt.stats().via_pool;
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
         assert!(
@@ -196,23 +176,19 @@ fn forbidden_reads_stay_on_the_pool() {
             40,
             "every read ran on the pool"
         );
-        let _ = std::fs::remove_file(path);
     });
 }
 
 /// With READ_FIXED sent to the pool, buffers are not registered (nothing pinned for nothing).
 #[test]
 fn no_registration_when_the_fixed_opcode_is_forbidden() {
-    let rt = Runtime::builder()
-        .forbid_opcode(ringaio::Opcode::ReadFixed)
-        .build()
-        .expect("runtime");
-    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
-        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+    let Some(rt) =
+        ringaio_tests::slot_table_runtime(Runtime::builder().forbid_opcode(Opcode::ReadFixed))
+    else {
         return;
-    }
+    };
     rt.block_on(async {
-        let (file, path) = make_file("forbid-fixed").await.expect("file");
+        let (file, _tmp) = make_file("forbid-fixed").await.expect("file");
         let before = rt.stats().via_pool;
         let buf = read_rounds(&file, AlignedBuf::new(BLOCK, 4096).expect("buf"), 40).await;
         assert!(!buf.is_registered());
@@ -221,6 +197,5 @@ fn no_registration_when_the_fixed_opcode_is_forbidden() {
             before,
             "plain reads stayed on the ring"
         );
-        let _ = std::fs::remove_file(path);
     });
 }

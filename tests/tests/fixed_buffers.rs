@@ -1,8 +1,8 @@
 //! Registered buffers: `FixedBufPool`, `read_fixed_at` / `write_fixed_at` on both backends.
 
 use ringaio::buf::FixedBufPool;
-use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
+use ringaio_tests::TempPath;
 
 fn round_trip(backend: Backend) {
     let rt = Runtime::builder()
@@ -14,14 +14,7 @@ fn round_trip(backend: Backend) {
     rt.block_on(async {
         let pool = FixedBufPool::new(4, 8192).expect("pool");
         assert_eq!(pool.buffer_size(), 8192);
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(&path).await.expect("open");
         let data: Vec<u8> = (0..8192u32).map(|i| (i % 253) as u8).collect();
         let mut buf = pool.try_get().expect("a free buffer");
         buf.fill_from(&data);
@@ -86,14 +79,9 @@ fn without_a_slot_table_one_pool_per_ring() {
 /// More buffers than free slots: a clear error naming the setting.
 #[test]
 fn a_pool_larger_than_the_free_slots_is_refused() {
-    let rt = Runtime::builder()
-        .fixed_buffers(4)
-        .build()
-        .expect("runtime");
-    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
-        ringaio_tests::say!("skipped: no io_uring registered-buffer slot table here");
+    let Some(rt) = ringaio_tests::slot_table_runtime(Runtime::builder().fixed_buffers(4)) else {
         return;
-    }
+    };
     rt.block_on(async {
         let err = FixedBufPool::new(5, 4096).expect_err("too many");
         assert!(err.to_string().contains("fixed_buffers"), "{err}");
@@ -131,16 +119,9 @@ fn a_pool_used_on_another_runtime_does_plain_io() {
         return;
     }
     let pool = first.block_on(async { FixedBufPool::new(2, 4096).expect("pool") });
-    let path = std::env::temp_dir().join(format!("ringaio-fixed-other-{}", std::process::id()));
+    let path = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "fixed-other");
     second.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(path.path()).await.expect("open");
         let mut buf = pool.try_get().expect("free");
         buf.fill_from(&[0x5c; 4096]);
         let (res, buf) = file.write_fixed_at(buf, 0).await;
@@ -152,21 +133,16 @@ fn a_pool_used_on_another_runtime_does_plain_io() {
         assert!(buf.iter().all(|&b| b == 0x5c));
     });
     drop(pool);
-    let _ = std::fs::remove_file(path);
 }
 
 /// Slots a dropped pool gave back are free for the next pool at once, and the table size is
 /// capped at the kernel's limit.
 #[test]
 fn slots_come_back_for_the_next_pool_and_the_table_is_capped() {
-    let rt = Runtime::builder()
-        .fixed_buffers(u16::MAX)
-        .build()
-        .expect("runtime");
-    if rt.backend() != Backend::Uring || rt.stats().buffer_slots == 0 {
-        ringaio_tests::say!("skipped: no io_uring registered-buffer table here");
+    let Some(rt) = ringaio_tests::slot_table_runtime(Runtime::builder().fixed_buffers(u16::MAX))
+    else {
         return;
-    }
+    };
     assert_eq!(
         rt.stats().buffer_slots,
         16384,

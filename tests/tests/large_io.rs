@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::sync::Mutex;
 
-use ringaio::fs::File;
 use ringaio::Backend;
 use ringaio_core::MAX_RW_COUNT;
 use ringaio_tests::{runtime, TempPath};
@@ -109,14 +108,7 @@ fn large_round_trip(backend: Backend) {
     }
     let before = rt.stats();
     let data = rt.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(tmp.path())
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(tmp.path()).await.expect("open");
 
         // One request moves at most MAX_RW_COUNT bytes: a prefix, as a short write.
         let (res, data) = file.write_at(data, 0).await;

@@ -3,7 +3,6 @@
 
 use std::io::ErrorKind;
 
-use ringaio::fs::File;
 use ringaio::Backend;
 use ringaio_tests::{runtime, Rng, TempPath};
 
@@ -21,14 +20,7 @@ fn random_io(backend: Backend, seed: u64) {
     let mut rng = Rng::new(seed);
     let mut shadow: Vec<u8> = Vec::new();
     rt.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(&path).await.expect("open");
         for i in 0..OPS {
             let pos = rng.below(SPAN);
             let len = rng.below(MAX_LEN + 1) as usize;

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
 fn run(backend: Backend) {
@@ -16,14 +15,7 @@ fn run(backend: Backend) {
         std::process::id()
     ));
     rt.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(&path).await.expect("open");
         let data: Vec<u8> = (0..100_000u32).map(|i| i as u8).collect();
         let (res, _) = file.write_all_at(data.clone(), 0).await;
         res.expect("write");

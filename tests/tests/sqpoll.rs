@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
 #[test]
@@ -20,14 +19,7 @@ fn sqpoll_runtime_reads_and_writes() {
     }
     let path = std::env::temp_dir().join(format!("ringaio-sqpoll-{}", std::process::id()));
     rt.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await
-            .expect("open");
+        let file = ringaio_tests::create_rw(&path).await.expect("open");
         for round in 0..3u8 {
             let data = vec![round; 64 * 1024];
             let (res, _) = file.write_all_at(data.clone(), 0).await;

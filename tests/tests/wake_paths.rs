@@ -6,24 +6,12 @@ use std::io;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use ringaio::fs::File;
-use ringaio::{Backend, Runtime};
 
-fn runtime(backend: Backend) -> Runtime {
-    Runtime::builder()
-        .backend(backend)
-        .build()
-        .expect("runtime")
-}
+use ringaio_tests::{runtime, TempPath, BACKENDS};
 
-async fn file_with(bytes: &[u8], tag: &str) -> io::Result<(File, std::path::PathBuf)> {
-    let path = std::env::temp_dir().join(format!("ringaio-wake-{tag}-{}", std::process::id()));
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&path)
-        .await?;
+async fn file_with(bytes: &[u8], tag: &str) -> io::Result<(File, TempPath)> {
+    let path = TempPath::new(env!("CARGO_TARGET_TMPDIR"), &format!("wake-{tag}"));
+    let file = ringaio_tests::create_rw(path.path()).await?;
     let (res, _) = file.write_all_at(bytes.to_vec(), 0).await;
     res?;
     Ok((file, path))
@@ -42,10 +30,10 @@ fn data() -> Vec<u8> {
 
 #[test]
 fn tasks_main_future_and_combinators_all_get_woken() {
-    for backend in [Backend::Uring, Backend::Fallback] {
+    for backend in BACKENDS {
         let rt = runtime(backend);
         let total = rt.block_on(async {
-            let (file, path) = file_with(&data(), &format!("{backend:?}"))
+            let (file, _tmp) = file_with(&data(), &format!("{backend:?}"))
                 .await
                 .expect("file");
             let file = std::rc::Rc::new(file);
@@ -93,7 +81,6 @@ fn tasks_main_future_and_combinators_all_get_woken() {
             total += unordered.await.expect("unordered");
             total += joined.await.expect("joined");
             futures::join!(read_block(&file, 1), read_block(&file, 2));
-            let _ = std::fs::remove_file(path);
             total
         });
         assert_eq!(total, 16 * 20 + 64 + 64, "{backend:?}");

@@ -5,7 +5,6 @@
 use std::io;
 use std::process::ExitCode;
 
-use ringaio::fs::File;
 use ringaio::Runtime;
 
 /// Makes `io_uring_setup` fail with EPERM, as Docker's default seccomp profile does.
@@ -60,13 +59,7 @@ fn round_trip(rt: &Runtime) -> io::Result<()> {
     let path = std::env::temp_dir().join(format!("ringaio-fallback-child-{}", std::process::id()));
     let data: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
     rt.block_on(async {
-        let file = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .await?;
+        let file = ringaio_tests::create_rw(&path).await?;
         let (res, _) = file.write_all_at(data.clone(), 0).await;
         res?;
         file.sync_all().await?;
