@@ -56,12 +56,12 @@ fn the_current_tasks_requests_wake_it_by_token_once_per_drain() {
             .collect();
         reactor.set_current_task(None);
         let mut pending = keys.clone();
-        while !pending.is_empty() {
-            common::park(&reactor, Some(std::time::Duration::from_millis(20)));
+        common::park_until(&reactor, "all 32 NOPs polled ready", || {
             reactor.set_current_task(Some((7, &waker)));
             pending.retain(|&key| reactor.poll(key, &mut cx).is_pending());
             reactor.set_current_task(None);
-        }
+            pending.is_empty()
+        });
         let woken = log.borrow().clone();
         assert!(!woken.is_empty(), "{backend:?}: the task was never woken");
         assert!(
@@ -99,9 +99,7 @@ fn another_wakers_requests_keep_their_waker() {
         let mut cx = Context::from_waker(&other_waker);
         assert!(reactor.poll(key, &mut cx).is_pending());
         reactor.set_current_task(None);
-        while other.get() == 0 {
-            common::park(&reactor, Some(std::time::Duration::from_millis(20)));
-        }
+        common::park_until(&reactor, "the combinator's waker woken", || other.get() > 0);
         assert!(log.borrow().is_empty(), "{backend:?}: {:?}", log.borrow());
         assert!(matches!(reactor.poll(key, &mut cx), Poll::Ready(_)));
         common::settle(&reactor);
@@ -124,9 +122,7 @@ fn without_a_current_task_or_hook_wakers_are_used() {
             .poll(key, &mut Context::from_waker(&waker))
             .is_pending());
         reactor.set_current_task(None);
-        while counter.get() == 0 {
-            common::park(&reactor, Some(std::time::Duration::from_millis(20)));
-        }
+        common::park_until(&reactor, "the waker woken", || counter.get() > 0);
         finish_all(&reactor, &[key]);
         common::settle(&reactor);
     }

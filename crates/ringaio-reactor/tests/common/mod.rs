@@ -134,6 +134,15 @@ pub(crate) fn settle(reactor: &Reactor) {
     }
 }
 
+/// Parks until `done()` holds; `what` names it if that never happens (a hang).
+pub(crate) fn park_until(reactor: &Reactor, what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < HANG, "hang: {what} never happened");
+        park(reactor, Some(NAP));
+    }
+}
+
 /// One park, which must not fail.
 pub(crate) fn park(reactor: &Reactor, timeout: Option<Duration>) -> usize {
     match reactor.park(timeout) {
