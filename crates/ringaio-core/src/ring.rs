@@ -309,13 +309,25 @@ impl Ring {
     ///   has been popped from this ring.
     /// - A registered-file or registered-buffer index names a registration that outlives the
     ///   request.
+    #[inline]
     pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
+        // SAFETY: forwarded from the caller.
+        if unsafe { self.uring.submission().push(sqe) }.is_ok() {
+            return Ok(());
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.push_when_full(sqe) }
+    }
+
+    /// `push` on a full SQ: submit what is queued to make room, then push.
+    #[cold]
+    unsafe fn push_when_full(&mut self, sqe: &Entry) -> io::Result<()> {
         loop {
+            self.submit()?;
             // SAFETY: forwarded from the caller.
             if unsafe { self.uring.submission().push(sqe) }.is_ok() {
                 return Ok(());
             }
-            self.submit()?;
         }
     }
 

@@ -20,32 +20,40 @@ pub fn to_sqe(iocb: &Iocb) -> io::Result<Entry> {
 }
 
 /// Builds the SQE of an `iocb` that passed [`Iocb::validate`], on file `target` (the
-/// iocb's own, or its registered-file slot) with `user_data`. The hot read/write family is
-/// filled field by field; the rest goes through the io-uring crate's builders.
+/// iocb's own, or its registered-file slot) with `user_data`. The hot opcodes are filled
+/// field by field ([`hot_sqe`]); the rest goes through the io-uring crate's builders.
 #[inline]
 pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
+    match hot_sqe(iocb, target, user_data) {
+        Some(raw) => raw.into_entry(),
+        None => cold_sqe(iocb, target, user_data),
+    }
+}
+
+/// The SQE of a NOP or a read/write-family `iocb` that passed [`Iocb::validate`], filled
+/// field by field; `None` for other opcodes.
+///
+/// Kept apart from the builders so a caller can push it in a branch of its own: a value
+/// that never passes through a builder's out-pointer stays in registers and is stored
+/// straight into the ring (a stack copy stalls on store forwarding, ~9 ns per request).
+#[inline]
+pub fn hot_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Option<RawSqe> {
     let code = match iocb.opcode {
+        Opcode::Noop => op::Nop::CODE,
         Opcode::Pread => op::Read::CODE,
         Opcode::Pwrite => op::Write::CODE,
         Opcode::Preadv => op::Readv::CODE,
         Opcode::Pwritev => op::Writev::CODE,
         Opcode::ReadFixed => op::ReadFixed::CODE,
         Opcode::WriteFixed => op::WriteFixed::CODE,
-        _ if target == iocb.fd => return build(iocb).user_data(user_data),
-        _ => {
-            return build(&Iocb {
-                fd: target,
-                ..*iocb
-            })
-            .user_data(user_data)
-        }
+        _ => return None,
     };
     let (fd, flags) = match target {
         Target::Fd(fd) => (fd, 0),
         Target::Fixed(index) => (index as i32, io_uring::squeue::Flags::FIXED_FILE.bits()),
     };
     let fixed_buffer = matches!(iocb.opcode, Opcode::ReadFixed | Opcode::WriteFixed);
-    RawSqe {
+    Some(RawSqe {
         opcode: code,
         flags,
         ioprio: iocb.ioprio,
@@ -58,8 +66,21 @@ pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
         user_data,
         buf_index: if fixed_buffer { iocb.buf_index } else { 0 },
         ..RawSqe::default()
+    })
+}
+
+/// The SQE of any other opcode, through the io-uring crate's builders.
+#[inline(never)]
+pub fn cold_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
+    if target == iocb.fd {
+        build(iocb).user_data(user_data)
+    } else {
+        build(&Iocb {
+            fd: target,
+            ..*iocb
+        })
+        .user_data(user_data)
     }
-    .into_entry()
 }
 
 macro_rules! with_target {
@@ -228,12 +249,59 @@ const _: () = assert!(std::mem::size_of::<libc::iovec>() == 16);
 
 impl RawSqe {
     /// The entry with these fields.
+    ///
+    /// On x86_64 it is assembled in four 16-byte registers: the ring copies an entry with
+    /// 16-byte loads, and a load that spans several smaller stores (field by field) cannot be
+    /// forwarded from the store buffer and stalls (~9 ns per request, measured).
     #[inline]
     pub fn into_entry(self) -> Entry {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{__m128i, _mm_set_epi64x};
+            let w = self.words();
+            // SAFETY: SSE2 is part of the x86_64 baseline; `_mm_set_epi64x` only moves
+            // integers into a register.
+            let v: [__m128i; 4] = unsafe {
+                [
+                    _mm_set_epi64x(w[1] as i64, w[0] as i64),
+                    _mm_set_epi64x(w[3] as i64, w[2] as i64),
+                    _mm_set_epi64x(w[5] as i64, w[4] as i64),
+                    _mm_set_epi64x(w[7] as i64, w[6] as i64),
+                ]
+            };
+            // SAFETY: 64 bytes of plain integers in the kernel's little-endian layout (the
+            // words of `RawSqe`, which has no padding) into `Entry`, `repr(C)` around
+            // `io_uring_sqe` (64 bytes of integers and unions of integers, asserted above):
+            // every bit pattern is a valid `Entry`.
+            unsafe { std::mem::transmute::<[__m128i; 4], Entry>(v) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
         // SAFETY: `Entry` is `repr(C)` around `io_uring_sqe`: 64 bytes (asserted above) of
         // plain integers (unions of integers included), laid out as `RawSqe` is, which has no
         // padding; every bit pattern is a valid `Entry`.
-        unsafe { std::mem::transmute::<RawSqe, Entry>(self) }
+        unsafe {
+            std::mem::transmute::<RawSqe, Entry>(self)
+        }
+    }
+
+    /// The entry as eight little-endian 64-bit words, as the kernel reads it.
+    #[inline]
+    pub fn words(&self) -> [u64; 8] {
+        [
+            u64::from(self.opcode)
+                | u64::from(self.flags) << 8
+                | u64::from(self.ioprio) << 16
+                | u64::from(self.fd as u32) << 32,
+            self.off,
+            self.addr,
+            u64::from(self.len) | u64::from(self.op_flags) << 32,
+            self.user_data,
+            u64::from(self.buf_index)
+                | u64::from(self.personality) << 16
+                | u64::from(self.file_index) << 32,
+            self.tail[0],
+            self.tail[1],
+        ]
     }
 
     /// The fields of `entry`.

@@ -2,10 +2,19 @@
 
 /// Names one request: its slot index and the generation the slot had when the request took
 /// it. A stale key (the slot since freed and reused) never matches the new occupant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub(crate) index: u32,
-    pub(crate) generation: u32,
+///
+/// Kept as its user data, one word: a key written as two halves and read back whole (it is
+/// returned through memory on the submit path) would stall on store forwarding.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key(u64);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("index", &self.index())
+            .field("generation", &self.generation())
+            .finish()
+    }
 }
 
 /// User data with this bit set belongs to the reactor itself, not to a slot.
@@ -18,20 +27,37 @@ pub(crate) const WAKE: u64 = INTERNAL | (1 << 62) | 1;
 pub(crate) const GENERATION_MASK: u32 = 0x7fff_ffff;
 
 impl Key {
+    /// The key of slot `index` at `generation` (at most `GENERATION_MASK`).
+    #[inline]
+    pub(crate) fn new(index: u32, generation: u32) -> Key {
+        Key((u64::from(generation & GENERATION_MASK) << 32) | u64::from(index))
+    }
+
+    /// The slot's index.
+    #[inline]
+    pub(crate) fn index(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The slot's generation when the request took it.
+    #[inline]
+    pub(crate) fn generation(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+
     /// The user data the kernel carries for this request.
+    #[inline]
     pub(crate) fn user_data(self) -> u64 {
-        (u64::from(self.generation) << 32) | u64::from(self.index)
+        self.0
     }
 
     /// The key `user_data` names, unless it is internal.
+    #[inline]
     pub(crate) fn from_user_data(user_data: u64) -> Option<Key> {
         if user_data & INTERNAL != 0 {
             return None;
         }
-        Some(Key {
-            index: user_data as u32,
-            generation: (user_data >> 32) as u32,
-        })
+        Some(Key(user_data))
     }
 }
 
@@ -42,7 +68,8 @@ mod tests {
     #[test]
     fn user_data_round_trips_and_never_looks_internal() {
         for (index, generation) in [(0, 0), (7, 1), (u32::MAX, GENERATION_MASK)] {
-            let key = Key { index, generation };
+            let key = Key::new(index, generation);
+            assert_eq!((key.index(), key.generation()), (index, generation));
             assert_eq!(key.user_data() & INTERNAL, 0);
             assert_eq!(Key::from_user_data(key.user_data()), Some(key));
         }

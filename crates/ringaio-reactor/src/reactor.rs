@@ -13,7 +13,7 @@ use std::task::{Context, Poll, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
 use ringaio_core::{
-    build_sqe, is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring, Target,
+    cold_sqe, hot_sqe, is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring, Target,
 };
 
 use crate::buffers::{BufferSlot, FixedBuffers, Home};
@@ -440,6 +440,22 @@ impl Reactor {
         self.inner.borrow_mut().submit(iocb)
     }
 
+    /// [`submit`](Reactor::submit), with `cx`'s task registered as the waiter at once (as a
+    /// [`poll`](Reactor::poll) returning `Pending` would), saving the first poll's lookup.
+    ///
+    /// # Errors
+    /// As [`submit`](Reactor::submit).
+    ///
+    /// # Safety
+    /// As [`submit`](Reactor::submit).
+    pub unsafe fn submit_waiting(&self, iocb: &Iocb, cx: &Context<'_>) -> io::Result<Key> {
+        let task = self.task_of(cx.waker());
+        let mut inner = self.inner.borrow_mut();
+        let key = inner.submit(iocb)?;
+        inner.slots.register_new(key, cx.waker(), task);
+        Ok(key)
+    }
+
     /// The request's final result, once it is in; until then registers the task's waker.
     /// `Ready` ends the request: its key is dead afterwards.
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
@@ -626,11 +642,19 @@ impl Inner {
                     iocb.validate()?;
                     let target = fixed_target(&self.files, iocb);
                     let key = self.slots.insert(iocb, KERNEL, Route::Ring);
-                    let sqe = build_sqe(iocb, target, key.user_data());
+                    let user_data = key.user_data();
+                    // Two pushes, so the hot SQE never goes through a builder's out-pointer
+                    // (see `hot_sqe`).
                     // SAFETY: the slot keeps the request until its final CQE, and the memory
                     // it points at is kept by the waiter or by the slot (our caller's
                     // contract).
-                    if let Err(e) = unsafe { ring.push(&sqe) } {
+                    let pushed = unsafe {
+                        match hot_sqe(iocb, target, user_data) {
+                            Some(raw) => ring.push(&raw.into_entry()),
+                            None => ring.push(&cold_sqe(iocb, target, user_data)),
+                        }
+                    };
+                    if let Err(e) = pushed {
                         self.slots.remove(key);
                         return Err(e);
                     }

@@ -195,7 +195,7 @@ impl Slots {
                 result: 0,
                 flags: 0,
             };
-            return Key { index, generation };
+            return Key::new(index, generation);
         }
         let index = self.entries.len() as u32;
         self.entries.push(Slot {
@@ -212,21 +212,21 @@ impl Slots {
             waker: None,
             keep: None,
         });
-        Key { index, generation }
+        Key::new(index, generation)
     }
 
     #[inline]
     pub(crate) fn get(&self, key: Key) -> Option<&Slot> {
         self.entries
-            .get(key.index as usize)
-            .filter(|s| s.generation == key.generation && s.state != 0)
+            .get(key.index() as usize)
+            .filter(|s| s.generation == key.generation() && s.state != 0)
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut Slot> {
         self.entries
-            .get_mut(key.index as usize)
-            .filter(|s| s.generation == key.generation && s.state != 0)
+            .get_mut(key.index() as usize)
+            .filter(|s| s.generation == key.generation() && s.state != 0)
     }
 
     /// Keys of every slot the kernel (or pool, or timer list) still holds.
@@ -236,10 +236,7 @@ impl Slots {
             .enumerate()
             .filter(|(_, s)| s.state & KERNEL != 0)
             .map(|(i, s)| {
-                let key = Key {
-                    index: i as u32,
-                    generation: s.generation,
-                };
+                let key = Key::new(i as u32, s.generation);
                 (key, s)
             })
     }
@@ -291,7 +288,7 @@ impl Slots {
             return slot.take_waiter();
         }
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
-        let garbage = self.free(key.index);
+        let garbage = self.free(key.index());
         Finished::Orphan { close, garbage }
     }
 
@@ -309,11 +306,19 @@ impl Slots {
         };
         if slot.state & COMPLETE != 0 {
             let outcome = slot.result;
-            self.free(key.index);
+            self.free(key.index());
             return Poll::Ready(outcome);
         }
         slot.register(waker, task);
         Poll::Pending
+    }
+
+    /// Names the waiter of `key`, a slot just inserted.
+    #[inline]
+    pub(crate) fn register_new(&mut self, key: Key, waker: &Waker, task: u32) {
+        if let Some(slot) = self.get_mut(key) {
+            slot.register(waker, task);
+        }
     }
 
     /// The waiter of a multishot request asks for its next completion.
@@ -329,7 +334,7 @@ impl Slots {
     /// Removes a slot whose request never reached anyone (its submission failed).
     pub(crate) fn remove(&mut self, key: Key) {
         if self.get(key).is_some() {
-            self.free(key.index);
+            self.free(key.index());
         }
     }
 
@@ -360,7 +365,7 @@ impl Slots {
             // completed openat's fd now has nobody to receive it.
             let result = slot.result.result;
             let close = slot.state & COMPLETE != 0 && slot.returns_fd && result >= 0;
-            self.free(key.index);
+            self.free(key.index());
             return if close {
                 Release::Close(result)
             } else {
@@ -487,7 +492,7 @@ mod tests {
             "a key already ended is answered, not left hanging"
         );
         let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
-        assert_eq!(old.index, new.index, "slot reused");
+        assert_eq!(old.index(), new.index(), "slot reused");
         assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
         assert!(!slots.mark_cancelling(old));
         assert_eq!(

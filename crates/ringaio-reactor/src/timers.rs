@@ -14,7 +14,7 @@ pub(crate) struct Timers {
 impl Timers {
     pub(crate) fn insert(&mut self, deadline: Instant, key: Key) {
         self.heap
-            .push(Reverse((deadline, key.index, key.generation)));
+            .push(Reverse((deadline, key.index(), key.generation())));
     }
 
     /// Time until the earliest deadline (zero if one has passed).
@@ -32,7 +32,7 @@ impl Timers {
                 break;
             }
             self.heap.pop();
-            f(Key { index, generation });
+            f(Key::new(index, generation));
         }
     }
 
