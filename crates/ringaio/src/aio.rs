@@ -40,6 +40,7 @@ pub async fn aio_fsync(file: &File, datasync: bool) -> io::Result<()> {
 ///
 /// # Errors
 /// An error when no runtime runs on this thread.
+#[inline]
 pub fn nop() -> impl Future<Output = io::Result<()>> + Unpin {
-    crate::op::Op::submit(crate::ops::Nop)
+    crate::op::Op::new(crate::ops::Nop)
 }

@@ -44,9 +44,9 @@ pub(crate) unsafe trait Operation: 'static {
     }
 }
 
-/// An operation in flight. Submitted when created; awaiting it gives the output. Dropping it
-/// before completion cancels the request, and the reactor keeps the operation's memory
-/// alive until the kernel's final completion.
+/// An operation: submitted on its first poll (or at creation, with [`Op::start`]); awaiting
+/// it gives the output. Dropping it before completion cancels the request, and the reactor
+/// keeps the operation's memory alive until the kernel's final completion.
 pub(crate) struct Op<T: Operation> {
     reactor: Option<Rc<Reactor>>,
     key: Option<Key>,
@@ -59,31 +59,51 @@ pub(crate) struct Op<T: Operation> {
 impl<T: Operation> Unpin for Op<T> {}
 
 impl<T: Operation> Op<T> {
-    /// Submits `data`'s request to the current runtime's reactor. Errors (no runtime, invalid
-    /// request, reactor shut down) come out when the op is awaited.
-    pub(crate) fn submit(mut data: T) -> Op<T> {
-        let submitted = context::with_current(|h| h.reactor.clone()).and_then(|reactor| {
-            let iocb = data.iocb_for(&reactor);
-            // SAFETY: `iocb` points into `data`'s heap memory (the `Operation` contract).
-            // `data` stays in this `Op` until `poll` has taken the result, or `Drop` hands it
-            // to the reactor with `release`, which keeps it until the final completion.
-            let key = unsafe { reactor.submit(&iocb) }?;
-            Ok((reactor, key))
-        });
-        match submitted {
-            Ok((reactor, key)) => Op {
-                reactor: Some(reactor),
-                key: Some(key),
-                data: Some(data),
-                error: None,
-            },
-            Err(e) => Op {
-                reactor: None,
-                key: None,
-                data: Some(data),
-                error: Some(e),
-            },
+    /// An operation submitted to the current runtime's reactor when first polled, which names
+    /// its waiter in the same step. Errors (no runtime, invalid request, reactor shut down)
+    /// come out of that poll.
+    ///
+    /// Nothing but a move happens here, so the `Op` is built in place in the awaiting future
+    /// (a value written field by field and then copied stalls on store forwarding).
+    #[inline]
+    pub(crate) fn new(data: T) -> Op<T> {
+        Op {
+            reactor: None,
+            key: None,
+            data: Some(data),
+            error: None,
         }
+    }
+
+    /// Submits `data`'s request now, so it runs even before the `Op` is polled (a timer
+    /// that starts counting when created). Errors come out when the op is awaited.
+    pub(crate) fn start(data: T) -> Op<T> {
+        let mut op = Op::new(data);
+        if let Err(e) = op.submit(None) {
+            op.error = Some(e);
+        }
+        op
+    }
+
+    /// Submits the request, naming `cx`'s task as its waiter when given.
+    fn submit(&mut self, cx: Option<&Context<'_>>) -> io::Result<()> {
+        let Some(data) = self.data.as_mut() else {
+            finish_again();
+        };
+        let reactor = context::with_current(|h| h.reactor.clone())?;
+        let iocb = data.iocb_for(&reactor);
+        // SAFETY: `iocb` points into `data`'s heap memory (the `Operation` contract).
+        // `data` stays in this `Op` until `poll` has taken the result, or `Drop` hands it to
+        // the reactor with `release`, which keeps it until the final completion.
+        let key = unsafe {
+            match cx {
+                Some(cx) => reactor.submit_waiting(&iocb, cx),
+                None => reactor.submit(&iocb),
+            }
+        }?;
+        self.reactor = Some(reactor);
+        self.key = Some(key);
+        Ok(())
     }
 }
 
@@ -92,22 +112,25 @@ impl<T: Operation> Future for Op<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
-        if let Some(e) = this.error.take() {
+        let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
+            // Not submitted yet, or it could not be.
+            let error = match this.error.take() {
+                Some(e) => e,
+                None => match this.submit(Some(cx)) {
+                    Ok(()) => return Poll::Pending,
+                    Err(e) => e,
+                },
+            };
             return match this.data.take() {
-                Some(data) => Poll::Ready(data.not_submitted(e)),
+                Some(data) => Poll::Ready(data.not_submitted(error)),
                 None => finish_again(),
             };
-        }
-        let result = {
-            let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
-                finish_again();
-            };
-            match reactor.poll(key, cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(outcome) => {
-                    this.key = None;
-                    cqe_result(outcome.result)
-                }
+        };
+        let result = match reactor.poll(key, cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(outcome) => {
+                this.key = None;
+                cqe_result(outcome.result)
             }
         };
         match this.data.take() {

@@ -15,7 +15,7 @@ use crate::ops;
 /// # Errors
 /// An error when no runtime runs on this thread.
 pub async fn sleep(duration: Duration) -> io::Result<()> {
-    Op::submit(ops::Timeout::new(duration)).await
+    Op::new(ops::Timeout::new(duration)).await
 }
 
 /// The inner future did not finish in time.
@@ -41,7 +41,7 @@ impl From<Elapsed> for io::Error {
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
-        timer: Some(Op::submit(ops::Timeout::new(duration))),
+        timer: Some(Op::start(ops::Timeout::new(duration))),
     }
 }
 

@@ -90,7 +90,7 @@ impl File {
     /// The read's error (EBADF, EINVAL for an offset past `i64::MAX`, ...). The buffer comes
     /// back either way.
     pub async fn read_at<B: IoBufMut>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
-        Op::submit(Read::new(&self.fd, buf, 0, pos)).await
+        Op::new(Read::new(&self.fd, buf, 0, pos)).await
     }
 
     /// Writes up to `buf.bytes_init()` bytes from `buf` at `pos`; returns how many.
@@ -98,7 +98,7 @@ impl File {
     /// # Errors
     /// The write's error. The buffer comes back either way.
     pub async fn write_at<B: IoBuf>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
-        Op::submit(Write::new(&self.fd, buf, 0, pos)).await
+        Op::new(Write::new(&self.fd, buf, 0, pos)).await
     }
 
     /// Fills all of `buf.bytes_total()` from `pos`, looping over short reads and splitting
@@ -114,7 +114,7 @@ impl File {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),
             };
-            let (res, b) = Op::submit(Read::new(&self.fd, buf, done, at)).await;
+            let (res, b) = Op::new(Read::new(&self.fd, buf, done, at)).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -142,7 +142,7 @@ impl File {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),
             };
-            let (res, b) = Op::submit(Write::new(&self.fd, buf, done, at)).await;
+            let (res, b) = Op::new(Write::new(&self.fd, buf, done, at)).await;
             buf = b;
             match res {
                 Ok(0) => {
@@ -163,7 +163,7 @@ impl File {
     /// # Errors
     /// The read's error. The buffer comes back either way.
     pub async fn read_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
-        Op::submit(RwFixed::read(&self.fd, buf, pos)).await
+        Op::new(RwFixed::read(&self.fd, buf, pos)).await
     }
 
     /// Writes the buffer's initialized bytes at `pos` from a registered buffer
@@ -172,7 +172,7 @@ impl File {
     /// # Errors
     /// The write's error. The buffer comes back either way.
     pub async fn write_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
-        Op::submit(RwFixed::write(&self.fd, buf, pos)).await
+        Op::new(RwFixed::write(&self.fd, buf, pos)).await
     }
 
     /// Reads at `pos` into the buffers in order (`preadv2`); returns the total.
@@ -184,7 +184,7 @@ impl File {
         bufs: Vec<B>,
         pos: u64,
     ) -> (io::Result<usize>, Vec<B>) {
-        Op::submit(ReadV::new(&self.fd, bufs, pos)).await
+        Op::new(ReadV::new(&self.fd, bufs, pos)).await
     }
 
     /// Writes the buffers in order at `pos` (`pwritev2`); returns the total.
@@ -192,7 +192,7 @@ impl File {
     /// # Errors
     /// The write's error. The buffers come back either way.
     pub async fn writev_at<B: IoBuf>(&self, bufs: Vec<B>, pos: u64) -> (io::Result<usize>, Vec<B>) {
-        Op::submit(WriteV::new(&self.fd, bufs, pos)).await
+        Op::new(WriteV::new(&self.fd, bufs, pos)).await
     }
 
     /// Flushes data and metadata to the device (`fsync`).
@@ -200,7 +200,7 @@ impl File {
     /// # Errors
     /// As `fsync(2)` (EIO, ...).
     pub async fn sync_all(&self) -> io::Result<()> {
-        Op::submit(Fsync::new(&self.fd, false)).await
+        Op::new(Fsync::new(&self.fd, false)).await
     }
 
     /// Flushes data, and metadata only as needed to read it back (`fdatasync`).
@@ -208,7 +208,7 @@ impl File {
     /// # Errors
     /// As `fdatasync(2)`.
     pub async fn sync_data(&self) -> io::Result<()> {
-        Op::submit(Fsync::new(&self.fd, true)).await
+        Op::new(Fsync::new(&self.fd, true)).await
     }
 
     /// `fallocate(offset, len, mode)`: with mode 0, reserves the space (and extends the file).
@@ -216,7 +216,7 @@ impl File {
     /// # Errors
     /// As `fallocate(2)` (ENOSPC, EOPNOTSUPP, EINVAL for a range past `i64::MAX`).
     pub async fn fallocate(&self, offset: u64, len: u64, mode: i32) -> io::Result<()> {
-        Op::submit(Fallocate::new(&self.fd, offset, len, mode)).await
+        Op::new(Fallocate::new(&self.fd, offset, len, mode)).await
     }
 
     /// Metadata of the open file (`statx` with `AT_EMPTY_PATH`).
@@ -224,7 +224,7 @@ impl File {
     /// # Errors
     /// As `statx(2)`.
     pub async fn metadata(&self) -> io::Result<Metadata> {
-        Op::submit(Statx::fd(&self.fd)).await
+        Op::new(Statx::fd(&self.fd)).await
     }
 
     /// Truncates or extends the file to `len` bytes (`ftruncate`).
@@ -232,7 +232,7 @@ impl File {
     /// # Errors
     /// As `ftruncate(2)` (EINVAL for a length past `i64::MAX`, EBADF if not open for writing).
     pub async fn set_len(&self, len: u64) -> io::Result<()> {
-        Op::submit(Ftruncate::new(&self.fd, len)).await
+        Op::new(Ftruncate::new(&self.fd, len)).await
     }
 
     /// Closes the file through the ring and reports `close`'s error. If operations on the
@@ -243,7 +243,7 @@ impl File {
     /// same, and the error says there was no runtime.
     pub async fn close(self) -> io::Result<()> {
         match self.fd.try_unwrap() {
-            Ok(fd) => Op::submit(Close::new(fd)).await,
+            Ok(fd) => Op::new(Close::new(fd)).await,
             Err(_shared) => Ok(()),
         }
     }

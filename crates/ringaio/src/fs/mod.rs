@@ -32,7 +32,7 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 /// As `unlink(2)`; `InvalidInput` for a path with a NUL byte.
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     let path = cstring(path.as_ref())?;
-    Op::submit(PathOp::Unlink { path, dir: false }).await
+    Op::new(PathOp::Unlink { path, dir: false }).await
 }
 
 /// Removes an empty directory (`unlinkat` with `AT_REMOVEDIR`).
@@ -41,7 +41,7 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 /// As `rmdir(2)`; `InvalidInput` for a path with a NUL byte.
 pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
     let path = cstring(path.as_ref())?;
-    Op::submit(PathOp::Unlink { path, dir: true }).await
+    Op::new(PathOp::Unlink { path, dir: true }).await
 }
 
 /// Renames `from` to `to`, replacing `to` if it exists (`renameat2`).
@@ -51,7 +51,7 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let from = cstring(from.as_ref())?;
     let to = cstring(to.as_ref())?;
-    Op::submit(PathOp::Rename { from, to }).await
+    Op::new(PathOp::Rename { from, to }).await
 }
 
 /// Creates a directory with mode `0o777` before the umask (`mkdirat`).
@@ -60,7 +60,7 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 /// As `mkdir(2)`; `InvalidInput` for a path with a NUL byte.
 pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
     let path = cstring(path.as_ref())?;
-    Op::submit(PathOp::Mkdir { path, mode: 0o777 }).await
+    Op::new(PathOp::Mkdir { path, mode: 0o777 }).await
 }
 
 /// Metadata of `path`, following symlinks (`statx`).
@@ -69,5 +69,5 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// As `statx(2)`; `InvalidInput` for a path with a NUL byte.
 pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
     let path = cstring(path.as_ref())?;
-    Op::submit(Statx::path(path)).await
+    Op::new(Statx::path(path)).await
 }

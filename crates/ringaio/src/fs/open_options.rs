@@ -123,7 +123,7 @@ impl OpenOptions {
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let flags = self.flags()?;
         let path = cstring(path.as_ref())?;
-        let fd = Op::submit(Open::new(path, flags, self.mode)).await?;
+        let fd = Op::new(Open::new(path, flags, self.mode)).await?;
         Ok(File::from_fd(fd))
     }
 }
