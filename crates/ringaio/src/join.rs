@@ -1,11 +1,17 @@
-//! `JoinHandle` and `JoinError`.
+//! `JoinHandle` and `JoinError`, and the wrapper that hands a task's output (or its panic,
+//! or its cancellation) to the handle.
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use futures::future::CatchUnwind;
+use futures::FutureExt;
 
 /// Why a task gave no value.
 pub enum JoinError {
@@ -62,18 +68,114 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
-pub(crate) type TaskOutput<T> = Result<T, Box<dyn Any + Send>>;
+/// What the task and its handle share.
+struct Join<T> {
+    /// Set by `abort`: the task is not polled again (read on every poll: an atomic load, no
+    /// lock).
+    aborted: AtomicBool,
+    state: Mutex<JoinState<T>>,
+}
+
+struct JoinState<T> {
+    /// The task's end, until the handle takes it.
+    output: Option<Result<T, JoinError>>,
+    /// The task has ended (output given, or cancelled).
+    finished: bool,
+    /// Who awaits the handle.
+    waiter: Option<Waker>,
+    /// The task's own waker, so `abort` can have the runtime drop its future.
+    task: Option<Waker>,
+}
+
+impl<T> Join<T> {
+    fn lock(&self) -> MutexGuard<'_, JoinState<T>> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the task's end, unless it has one, and wakes the handle's waiter.
+    fn finish(&self, output: Result<T, JoinError>) {
+        let waiter = {
+            let mut state = self.lock();
+            if state.finished {
+                return;
+            }
+            state.finished = true;
+            state.output = Some(output);
+            state.task = None;
+            state.waiter.take()
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A spawned future as the executor runs it: its output (or panic) goes to the handle;
+    /// dropped before it finishes (aborted, or the runtime shut down), it tells the handle
+    /// it was cancelled.
+    pub(crate) struct Task<F: Future> {
+        #[pin]
+        future: CatchUnwind<AssertUnwindSafe<F>>,
+        join: Arc<Join<F::Output>>,
+    }
+
+    impl<F: Future> PinnedDrop for Task<F> {
+        fn drop(this: Pin<&mut Self>) {
+            this.join.finish(Err(JoinError::Cancelled));
+        }
+    }
+}
+
+impl<F: Future> Future for Task<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.join.aborted.load(Ordering::Relaxed) {
+            return Poll::Ready(());
+        }
+        match this.future.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(out) => {
+                this.join.finish(out.map_err(JoinError::Panic));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+/// `future` as a task, and the handle to its output.
+pub(crate) fn task<F: Future>(future: F) -> (Task<F>, JoinHandle<F::Output>) {
+    let join = Arc::new(Join {
+        aborted: AtomicBool::new(false),
+        state: Mutex::new(JoinState {
+            output: None,
+            finished: false,
+            waiter: None,
+            task: None,
+        }),
+    });
+    let task = Task {
+        future: AssertUnwindSafe(future).catch_unwind(),
+        join: join.clone(),
+    };
+    (task, JoinHandle { join })
+}
 
 /// Awaits a spawned task. Dropping it detaches the task, which keeps running;
-/// [`abort`](JoinHandle::abort) cancels it.
+/// [`abort`](JoinHandle::abort) cancels it. It can be moved to (and awaited or aborted on)
+/// another thread when the output can.
 pub struct JoinHandle<T> {
-    task: RefCell<Option<async_task::FallibleTask<TaskOutput<T>, u32>>>,
+    join: Arc<Join<T>>,
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(task: async_task::Task<TaskOutput<T>, u32>) -> Self {
-        JoinHandle {
-            task: RefCell::new(Some(task.fallible())),
+    /// Gives the handle the task's waker (once the executor made it), for `abort`.
+    pub(crate) fn set_task_waker(&self, waker: Waker) {
+        let mut state = self.join.lock();
+        if !state.finished {
+            state.task = Some(waker);
         }
     }
 
@@ -81,16 +183,25 @@ impl<T> JoinHandle<T> {
     /// without being polled again, and awaiting this handle gives [`JoinError::Cancelled`].
     /// A task that already finished keeps its output.
     pub fn abort(&self) {
-        let mut task = self.task.borrow_mut();
-        if task.as_ref().is_some_and(|t| !t.is_finished()) {
-            // Dropping an async-task handle cancels the task; the runtime drops its future.
-            drop(task.take());
+        let task = {
+            let mut state = self.join.lock();
+            if state.finished {
+                return;
+            }
+            self.join.aborted.store(true, Ordering::Relaxed);
+            state.finished = true;
+            state.output = Some(Err(JoinError::Cancelled));
+            state.task.take()
+        };
+        // The runtime polls the task once more, sees `aborted`, and drops its future.
+        if let Some(task) = task {
+            task.wake();
         }
     }
 
     /// Whether the task has finished (or was aborted).
     pub fn is_finished(&self) -> bool {
-        self.task.borrow().as_ref().is_none_or(|t| t.is_finished())
+        self.join.lock().finished
     }
 }
 
@@ -106,27 +217,15 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.task.borrow_mut();
-        let Some(task) = slot.as_mut() else {
-            return Poll::Ready(Err(JoinError::Cancelled));
-        };
-        let out = match Pin::new(task).poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(out) => out,
-        };
-        *slot = None;
-        Poll::Ready(match out {
-            Some(Ok(value)) => Ok(value),
-            Some(Err(panic)) => Err(JoinError::Panic(panic)),
-            None => Err(JoinError::Cancelled),
-        })
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.get_mut().take() {
-            task.detach();
+        let mut state = self.join.lock();
+        if state.finished {
+            // Taken already: the handle was polled after it gave its output.
+            return Poll::Ready(state.output.take().unwrap_or(Err(JoinError::Cancelled)));
         }
+        match &state.waiter {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => state.waiter = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }

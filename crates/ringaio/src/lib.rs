@@ -40,6 +40,7 @@ mod op;
 mod ops;
 mod park;
 mod runtime;
+mod schedule;
 pub mod time;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};

@@ -14,7 +14,8 @@ use ringaio_core::Opcode;
 use ringaio_reactor::{Backend, Config, Reactor, Stats};
 
 use crate::context::{self, Handle};
-use crate::executor::{CurrentTask, Executor, Shared, MAIN_TASK};
+use crate::executor::{CurrentTask, Executor, MAIN_TASK};
+use crate::schedule::Shared;
 use crate::JoinHandle;
 
 /// Tasks run per tick before the reactor is polled again.

@@ -1,0 +1,213 @@
+//! The run queue: which tasks are due to be polled, and the wakers that put them there.
+//!
+//! A task is named by a token (its index in the executor's table) and a generation (bumped
+//! each time the index is reused). Wakes on the runtime's own thread (completions, channels
+//! between tasks) mark the task and push its token: no lock, no atomic, no allocation.
+//! Wakes from other threads go through a mutex-protected queue and the park handshake.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Wake;
+use std::thread::{self, ThreadId};
+
+use ringaio_reactor::Notifier;
+
+use crate::park::Park;
+
+thread_local! {
+    /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
+    static RUNNING: Cell<*const Shared> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Where a task is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// No task at this index.
+    Vacant,
+    /// Waiting for a wake.
+    Idle,
+    /// In the run queue.
+    Queued,
+    /// Being polled.
+    Running,
+    /// Being polled, and woken meanwhile: queued again when the poll returns `Pending`.
+    RunningWoken,
+}
+
+/// A task's scheduling state.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TaskState {
+    pub(crate) generation: u32,
+    pub(crate) phase: Phase,
+}
+
+/// The part of the executor that wakers reach, from any thread.
+pub(crate) struct Shared {
+    /// Per token; touched only on the runtime's thread (see the `Sync` impl).
+    states: RefCell<Vec<TaskState>>,
+    /// Tokens due to run; touched only on the runtime's thread.
+    local: RefCell<VecDeque<u32>>,
+    /// Wakes from other threads (or from outside `block_on`): token and generation.
+    remote: Mutex<Vec<(u32, u32)>>,
+    has_remote: AtomicBool,
+    /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
+    pub(crate) main_woken: AtomicBool,
+    /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
+    pub(crate) park: Park,
+    notifier: Notifier,
+    owner: ThreadId,
+}
+
+// SAFETY: `states` and `local` are only touched on the owner thread: by `wake` only when
+// `RUNNING` (a thread-local) points at this `Shared`, which only the owner thread's
+// `block_on` sets; by the executor's methods, which run on the owner thread (`Executor` is
+// `!Send`). Both hold plain integers, so dropping them on another thread (the last waker
+// may die there) is fine. The other fields are `Sync`.
+unsafe impl Sync for Shared {}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("park", &self.park)
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(notifier: Notifier) -> Shared {
+        Shared {
+            states: RefCell::new(Vec::new()),
+            local: RefCell::new(VecDeque::new()),
+            remote: Mutex::new(Vec::new()),
+            has_remote: AtomicBool::new(false),
+            main_woken: AtomicBool::new(false),
+            park: Park::new(),
+            notifier,
+            owner: thread::current().id(),
+        }
+    }
+
+    fn remote(&self) -> MutexGuard<'_, Vec<(u32, u32)>> {
+        self.remote.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The task states, for the executor (owner thread only).
+    pub(crate) fn states(&self) -> &RefCell<Vec<TaskState>> {
+        &self.states
+    }
+
+    /// Wakes the task `token` of `generation`, from any thread.
+    fn wake(&self, token: u32, generation: u32) {
+        if std::ptr::eq(RUNNING.with(Cell::get), self) {
+            if let Ok(mut states) = self.states.try_borrow_mut() {
+                self.mark(&mut states, token, Some(generation));
+                return;
+            }
+        }
+        self.remote().push((token, generation));
+        self.has_remote.store(true, Ordering::SeqCst);
+        self.unpark();
+    }
+
+    /// Queues task `token` (of `generation`, when given) unless it is queued already; a task
+    /// being polled is queued again after the poll. Owner thread only.
+    pub(crate) fn mark(&self, states: &mut [TaskState], token: u32, generation: Option<u32>) {
+        let Some(state) = states.get_mut(token as usize) else {
+            return;
+        };
+        if generation.is_some_and(|g| g != state.generation) {
+            return;
+        }
+        match state.phase {
+            Phase::Idle => {
+                state.phase = Phase::Queued;
+                self.local.borrow_mut().push_back(token);
+            }
+            Phase::Running => state.phase = Phase::RunningWoken,
+            Phase::Vacant | Phase::Queued | Phase::RunningWoken => {}
+        }
+    }
+
+    /// Puts `token` in the run queue (its state says `Queued` already). Owner thread only.
+    pub(crate) fn push(&self, token: u32) {
+        self.local.borrow_mut().push_back(token);
+    }
+
+    /// The next token to run, taking in the wakes from other threads when the local queue is
+    /// empty. Owner thread only.
+    pub(crate) fn pop(&self) -> Option<u32> {
+        let next = self.local.borrow_mut().pop_front();
+        if next.is_some() || !self.has_remote.load(Ordering::SeqCst) {
+            return next;
+        }
+        // The executor holds no borrow of the states when it asks for the next task.
+        let Ok(mut states) = self.states.try_borrow_mut() else {
+            return None;
+        };
+        let remote = std::mem::take(&mut *self.remote());
+        self.has_remote.store(false, Ordering::SeqCst);
+        for (token, generation) in remote {
+            self.mark(&mut states, token, Some(generation));
+        }
+        drop(states);
+        self.local.borrow_mut().pop_front()
+    }
+
+    /// Whether a task is due. Owner thread only.
+    pub(crate) fn has_work(&self) -> bool {
+        !self.local.borrow().is_empty() || self.has_remote.load(Ordering::SeqCst)
+    }
+
+    /// Forgets every queued wake (shutdown). Owner thread only.
+    pub(crate) fn clear(&self) {
+        self.local.borrow_mut().clear();
+        self.remote().clear();
+        self.has_remote.store(false, Ordering::SeqCst);
+    }
+
+    /// Ends a park in progress (from any thread).
+    pub(crate) fn unpark(&self) {
+        if self.park.must_notify() {
+            self.notifier.notify();
+        }
+    }
+
+    /// Marks this thread as running the runtime until the guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> RunningGuard {
+        let previous = RUNNING.with(|r| r.replace(Arc::as_ptr(self)));
+        RunningGuard { previous }
+    }
+}
+
+/// Restores the previous `RUNNING` value.
+pub(crate) struct RunningGuard {
+    previous: *const Shared,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        let _ = RUNNING.try_with(|r| r.set(self.previous));
+    }
+}
+
+/// A task's waker: its token and generation. Made once per task; the reactor names tasks by
+/// token, so I/O never clones it.
+pub(crate) struct TaskWaker {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) token: u32,
+    pub(crate) generation: u32,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.shared.wake(self.token, self.generation);
+    }
+}
