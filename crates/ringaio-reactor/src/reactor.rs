@@ -992,7 +992,7 @@ fn fixed_target(files: &FixedFiles, iocb: &Iocb) -> Target {
     iocb.fd
 }
 
-#[inline]
+#[inline(always)]
 fn defer(finished: Finished, out: &mut Deferred) {
     match finished {
         Finished::Wake(Some(waker)) => out.wakers.push(waker),

@@ -276,7 +276,8 @@ impl Slots {
     }
 
     /// The final completion of `key` (from the kernel, the pool, a timer or a local cancel).
-    #[inline]
+    /// Inlined into the drain, so the common `Finished::Task` never goes through memory.
+    #[inline(always)]
     pub(crate) fn finish(&mut self, key: Key, outcome: Outcome) -> Finished {
         let Some(slot) = self.get_mut(key) else {
             return Finished::Stale;
