@@ -9,7 +9,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Waker};
+use std::task::{Poll, Waker};
 
 use ringaio_reactor::{Notifier, Reactor};
 
@@ -38,20 +38,20 @@ impl Drop for CurrentTask<'_> {
     }
 }
 
-type BoxedTask = Pin<Box<dyn Future<Output = ()>>>;
-
-/// One entry of the table: the future and its waker, both taken out while it is polled.
-#[derive(Default)]
-struct Slot {
-    future: Option<BoxedTask>,
-    waker: Option<Waker>,
+/// A task as the executor sees it: one poll with its own waker, named to the reactor as
+/// the current task.
+pub(crate) trait Run {
+    fn run(self: Pin<&mut Self>, reactor: &Reactor, token: u32) -> Poll<()>;
 }
+
+type BoxedTask = Pin<Box<dyn Run>>;
 
 /// Runs tasks on the runtime's thread.
 pub(crate) struct Executor {
     pub(crate) shared: Arc<Shared>,
-    /// By token; `shared.states()` has the same length.
-    tasks: RefCell<Vec<Slot>>,
+    /// By token; `shared.states()` has the same length. A task is taken out while it is
+    /// polled.
+    tasks: RefCell<Vec<Option<BoxedTask>>>,
     /// Vacant tokens, most recently freed last.
     free: RefCell<Vec<u32>>,
 }
@@ -82,7 +82,6 @@ impl Executor {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (task, handle) = join::task(future);
         let mut states = self.shared.states().borrow_mut();
         let token = match self.free.borrow_mut().pop() {
             Some(token) => token,
@@ -97,7 +96,7 @@ impl Executor {
                     generation: 0,
                     phase: Phase::Vacant,
                 });
-                self.tasks.borrow_mut().push(Slot::default());
+                self.tasks.borrow_mut().push(None);
                 token
             }
         };
@@ -109,11 +108,8 @@ impl Executor {
             generation: state.generation,
         }));
         drop(states);
-        handle.set_task_waker(waker.clone());
-        self.tasks.borrow_mut()[token as usize] = Slot {
-            future: Some(Box::pin(task)),
-            waker: Some(waker),
-        };
+        let (task, handle) = join::task(future, waker);
+        self.tasks.borrow_mut()[token as usize] = Some(Box::pin(task));
         self.shared.push(token);
         handle
     }
@@ -131,52 +127,37 @@ impl Executor {
             let Some(token) = self.shared.pop() else {
                 break;
             };
-            let Some((mut future, waker)) = self.take(token) else {
+            let Some(mut task) = self.take(token) else {
                 continue;
             };
-            let ready = {
-                let _current = CurrentTask::enter(reactor, token, &waker);
-                future.as_mut().poll(&mut Context::from_waker(&waker))
-            };
+            let ready = task.as_mut().run(reactor, token);
             ran += 1;
             if ready.is_ready() {
                 self.vacate(token);
                 // Dropped with no borrow held: a future's drop may spawn or wake.
-                drop(future);
-                drop(waker);
+                drop(task);
             } else {
-                self.put_back(token, future, waker);
+                self.put_back(token, task);
             }
         }
         ran
     }
 
     /// Takes a queued task out of its slot to poll it, marking it running.
-    fn take(&self, token: u32) -> Option<(BoxedTask, Waker)> {
+    fn take(&self, token: u32) -> Option<BoxedTask> {
         let mut states = self.shared.states().borrow_mut();
         let state = states.get_mut(token as usize)?;
         if state.phase != Phase::Queued {
             return None;
         }
-        let mut tasks = self.tasks.borrow_mut();
-        let slot = &mut tasks[token as usize];
-        let (Some(future), Some(waker)) = (slot.future.take(), slot.waker.take()) else {
-            return None;
-        };
+        let task = self.tasks.borrow_mut()[token as usize].take()?;
         state.phase = Phase::Running;
-        Some((future, waker))
+        Some(task)
     }
 
     /// A task returned `Pending`: back in its slot, and in the queue if woken meanwhile.
-    fn put_back(&self, token: u32, future: BoxedTask, waker: Waker) {
-        {
-            // Field by field: a `Slot` built on the stack and copied in would stall on store
-            // forwarding.
-            let mut tasks = self.tasks.borrow_mut();
-            let slot = &mut tasks[token as usize];
-            slot.future = Some(future);
-            slot.waker = Some(waker);
-        }
+    fn put_back(&self, token: u32, task: BoxedTask) {
+        self.tasks.borrow_mut()[token as usize] = Some(task);
         let mut states = self.shared.states().borrow_mut();
         let state = &mut states[token as usize];
         if state.phase == Phase::RunningWoken {
@@ -220,14 +201,14 @@ impl Executor {
     /// future's drop may spawn another.
     pub(crate) fn shutdown(&self) {
         loop {
-            let futures: Vec<(BoxedTask, Option<Waker>)> = {
+            let futures: Vec<BoxedTask> = {
                 let mut tasks = self.tasks.borrow_mut();
                 let mut states = self.shared.states().borrow_mut();
                 let mut free = self.free.borrow_mut();
                 let mut taken = Vec::new();
                 for (token, slot) in tasks.iter_mut().enumerate() {
-                    if let Some(future) = slot.future.take() {
-                        taken.push((future, slot.waker.take()));
+                    if let Some(task) = slot.take() {
+                        taken.push(task);
                         let state = &mut states[token];
                         state.phase = Phase::Vacant;
                         state.generation = state.generation.wrapping_add(1);

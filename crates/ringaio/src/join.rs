@@ -12,6 +12,9 @@ use std::task::{Context, Poll, Waker};
 
 use futures::future::CatchUnwind;
 use futures::FutureExt;
+use ringaio_reactor::Reactor;
+
+use crate::executor::{CurrentTask, Run};
 
 /// Why a task gave no value.
 pub enum JoinError {
@@ -111,13 +114,14 @@ impl<T> Join<T> {
 }
 
 pin_project_lite::pin_project! {
-    /// A spawned future as the executor runs it: its output (or panic) goes to the handle;
-    /// dropped before it finishes (aborted, or the runtime shut down), it tells the handle
-    /// it was cancelled.
+    /// A spawned future as the executor runs it, with its waker (made once, at spawn): its
+    /// output (or panic) goes to the handle; dropped before it finishes (aborted, or the
+    /// runtime shut down), it tells the handle it was cancelled.
     pub(crate) struct Task<F: Future> {
         #[pin]
         future: CatchUnwind<AssertUnwindSafe<F>>,
         join: Arc<Join<F::Output>>,
+        waker: Waker,
     }
 
     impl<F: Future> PinnedDrop for Task<F> {
@@ -127,15 +131,14 @@ pin_project_lite::pin_project! {
     }
 }
 
-impl<F: Future> Future for Task<F> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<F: Future> Run for Task<F> {
+    fn run(self: Pin<&mut Self>, reactor: &Reactor, token: u32) -> Poll<()> {
         let this = self.project();
         if this.join.aborted.load(Ordering::Relaxed) {
             return Poll::Ready(());
         }
-        match this.future.poll(cx) {
+        let _current = CurrentTask::enter(reactor, token, this.waker);
+        match this.future.poll(&mut Context::from_waker(this.waker)) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(out) => {
                 this.join.finish(out.map_err(JoinError::Panic));
@@ -145,20 +148,22 @@ impl<F: Future> Future for Task<F> {
     }
 }
 
-/// `future` as a task, and the handle to its output.
-pub(crate) fn task<F: Future>(future: F) -> (Task<F>, JoinHandle<F::Output>) {
+/// `future` as a task woken by `waker`, and the handle to its output.
+pub(crate) fn task<F: Future>(future: F, waker: Waker) -> (Task<F>, JoinHandle<F::Output>) {
     let join = Arc::new(Join {
         aborted: AtomicBool::new(false),
         state: Mutex::new(JoinState {
             output: None,
             finished: false,
             waiter: None,
-            task: None,
+            // For `abort`.
+            task: Some(waker.clone()),
         }),
     });
     let task = Task {
         future: AssertUnwindSafe(future).catch_unwind(),
         join: join.clone(),
+        waker,
     };
     (task, JoinHandle { join })
 }
@@ -171,14 +176,6 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Gives the handle the task's waker (once the executor made it), for `abort`.
-    pub(crate) fn set_task_waker(&self, waker: Waker) {
-        let mut state = self.join.lock();
-        if !state.finished {
-            state.task = Some(waker);
-        }
-    }
-
     /// Cancels the task: its future is dropped (dropping its operations, which cancels them)
     /// without being polled again, and awaiting this handle gives [`JoinError::Cancelled`].
     /// A task that already finished keeps its output.
