@@ -11,16 +11,24 @@ use crate::fs::File;
 ///
 /// # Errors
 /// As [`File::read_at`]; the buffer comes back either way.
-pub async fn aio_read<B: IoBufMut>(file: &File, buf: B, pos: u64) -> (io::Result<usize>, B) {
-    file.read_at(buf, pos).await
+pub fn aio_read<B: IoBufMut>(
+    file: &File,
+    buf: B,
+    pos: u64,
+) -> impl Future<Output = (io::Result<usize>, B)> {
+    file.read_at(buf, pos)
 }
 
 /// Writes up to `buf.bytes_init()` bytes to `file` at `pos`; see [`File::write_at`].
 ///
 /// # Errors
 /// As [`File::write_at`]; the buffer comes back either way.
-pub async fn aio_write<B: IoBuf>(file: &File, buf: B, pos: u64) -> (io::Result<usize>, B) {
-    file.write_at(buf, pos).await
+pub fn aio_write<B: IoBuf>(
+    file: &File,
+    buf: B,
+    pos: u64,
+) -> impl Future<Output = (io::Result<usize>, B)> {
+    file.write_at(buf, pos)
 }
 
 /// Flushes `file` to its device: data only if `datasync`, else data and metadata.

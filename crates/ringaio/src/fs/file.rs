@@ -1,6 +1,7 @@
 //! `File`: positioned reads and writes with owned buffers.
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
@@ -89,16 +90,26 @@ impl File {
     /// # Errors
     /// The read's error (EBADF, EINVAL for an offset past `i64::MAX`, ...). The buffer comes
     /// back either way.
-    pub async fn read_at<B: IoBufMut>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
-        Op::new(Read::new(&self.fd, buf, 0, pos)).await
+    pub fn read_at<B: IoBufMut>(
+        &self,
+        buf: B,
+        pos: u64,
+    ) -> impl Future<Output = (io::Result<usize>, B)> {
+        // The operation itself is the future (no `async fn` around it): one state machine
+        // less to move the buffer through on every read.
+        Op::new(Read::new(&self.fd, buf, 0, pos))
     }
 
     /// Writes up to `buf.bytes_init()` bytes from `buf` at `pos`; returns how many.
     ///
     /// # Errors
     /// The write's error. The buffer comes back either way.
-    pub async fn write_at<B: IoBuf>(&self, buf: B, pos: u64) -> (io::Result<usize>, B) {
-        Op::new(Write::new(&self.fd, buf, 0, pos)).await
+    pub fn write_at<B: IoBuf>(
+        &self,
+        buf: B,
+        pos: u64,
+    ) -> impl Future<Output = (io::Result<usize>, B)> {
+        Op::new(Write::new(&self.fd, buf, 0, pos))
     }
 
     /// Fills all of `buf.bytes_total()` from `pos`, looping over short reads and splitting
@@ -162,8 +173,12 @@ impl File {
     ///
     /// # Errors
     /// The read's error. The buffer comes back either way.
-    pub async fn read_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
-        Op::new(RwFixed::read(&self.fd, buf, pos)).await
+    pub fn read_fixed_at(
+        &self,
+        buf: FixedBuf,
+        pos: u64,
+    ) -> impl Future<Output = (io::Result<usize>, FixedBuf)> {
+        Op::new(RwFixed::read(&self.fd, buf, pos))
     }
 
     /// Writes the buffer's initialized bytes at `pos` from a registered buffer
@@ -171,8 +186,12 @@ impl File {
     ///
     /// # Errors
     /// The write's error. The buffer comes back either way.
-    pub async fn write_fixed_at(&self, buf: FixedBuf, pos: u64) -> (io::Result<usize>, FixedBuf) {
-        Op::new(RwFixed::write(&self.fd, buf, pos)).await
+    pub fn write_fixed_at(
+        &self,
+        buf: FixedBuf,
+        pos: u64,
+    ) -> impl Future<Output = (io::Result<usize>, FixedBuf)> {
+        Op::new(RwFixed::write(&self.fd, buf, pos))
     }
 
     /// Reads at `pos` into the buffers in order (`preadv2`); returns the total.
