@@ -448,6 +448,7 @@ impl Reactor {
     ///
     /// # Safety
     /// As [`submit`](Reactor::submit).
+    #[inline]
     pub unsafe fn submit_waiting(&self, iocb: &Iocb, cx: &Context<'_>) -> io::Result<Key> {
         let task = self.task_of(cx.waker());
         let mut inner = self.inner.borrow_mut();
@@ -634,6 +635,7 @@ impl Inner {
         }
     }
 
+    #[inline]
     fn submit(&mut self, iocb: &Iocb) -> io::Result<Key> {
         // The fast path: a request the ring runs, with CQ room and nobody queued ahead.
         if !self.shut && self.in_kernel < self.budget && self.queue.is_empty() {
@@ -667,6 +669,7 @@ impl Inner {
         self.submit_slow(iocb)
     }
 
+    #[inline(never)]
     fn submit_slow(&mut self, iocb: &Iocb) -> io::Result<Key> {
         if self.shut {
             return Err(shut_down_error());
@@ -819,8 +822,7 @@ impl Inner {
 
     /// One wait: arm the wake read, then one enter (or a poll of the eventfd in fallback).
     fn wait(&mut self, timeout: Option<Duration>, notifier: &Notifier) -> io::Result<()> {
-        let now = Instant::now();
-        let timeout = match (timeout, self.timers.next_in(now)) {
+        let timeout = match (timeout, self.timers.next_in(Instant::now)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };

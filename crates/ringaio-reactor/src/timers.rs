@@ -18,10 +18,11 @@ impl Timers {
     }
 
     /// Time until the earliest deadline (zero if one has passed).
-    pub(crate) fn next_in(&self, now: Instant) -> Option<Duration> {
+    /// Reads the clock only when there is a timer (a `clock_gettime` per wait otherwise).
+    pub(crate) fn next_in(&self, now: impl FnOnce() -> Instant) -> Option<Duration> {
         self.heap
             .peek()
-            .map(|Reverse((d, _, _))| d.saturating_duration_since(now))
+            .map(|Reverse((d, _, _))| d.saturating_duration_since(now()))
     }
 
     /// Pops every timer due by `now`. Entries of requests already cancelled are popped too;
