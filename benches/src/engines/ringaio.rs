@@ -7,18 +7,19 @@
 //! `fs::File::options()...open(path)`, `file.read_at(buf, pos)` / `write_at` returning
 //! `(io::Result<usize>, B)`, and `ringaio::nop()`.
 
+use std::future::Future;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
 use quanta::Instant;
 
-use ringaio::buf::{AlignedBuf, FixedBuf, FixedBufPool};
+use ringaio::buf::{AlignedBuf, FixedBufPool};
 use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
 use super::{Engine, Recorder, RoundResult};
-use crate::workload::{Offsets, Workload};
+use crate::workload::Workload;
 
 /// A ringaio runtime, kept across rounds.
 pub(crate) struct RingaioEngine {
@@ -92,29 +93,53 @@ impl Engine for RingaioEngine {
             let deadline = start + d;
             let workers = (0..w.iodepth as u64)
                 .map(|i| -> io::Result<_> {
-                    let (file, offsets) = (file.clone(), w.offsets(i));
-                    let buf = match &pool {
-                        Some(pool) => {
+                    let (rec, mut offsets) = (rec.clone(), w.offsets(i));
+                    let Some(file) = file.clone() else {
+                        return Ok(spawn_worker((), move |()| nop(), deadline, rec));
+                    };
+                    let worker = match (&pool, write) {
+                        (Some(pool), _) => {
                             let mut buf = pool
                                 .try_get()
                                 .ok_or_else(|| io::Error::other("fixed buffer pool empty"))?;
                             buf.fill_from(&w.buffer(i));
-                            Buf::Fixed(buf)
+                            if write {
+                                spawn_worker(
+                                    buf,
+                                    move |b| file.write_fixed_at(b, offsets.next_offset()),
+                                    deadline,
+                                    rec,
+                                )
+                            } else {
+                                spawn_worker(
+                                    buf,
+                                    move |b| file.read_fixed_at(b, offsets.next_offset()),
+                                    deadline,
+                                    rec,
+                                )
+                            }
                         }
-                        None => {
+                        (None, write) => {
                             let mut buf = AlignedBuf::new(w.bs, 4096)?;
                             buf.as_mut_slice().copy_from_slice(&w.buffer(i));
-                            Buf::Plain(buf)
+                            if write {
+                                spawn_worker(
+                                    buf,
+                                    move |b| file.write_at(b, offsets.next_offset()),
+                                    deadline,
+                                    rec,
+                                )
+                            } else {
+                                spawn_worker(
+                                    buf,
+                                    move |b| file.read_at(b, offsets.next_offset()),
+                                    deadline,
+                                    rec,
+                                )
+                            }
                         }
                     };
-                    Ok(ringaio::spawn(worker(
-                        file,
-                        offsets,
-                        buf,
-                        write,
-                        deadline,
-                        rec.clone(),
-                    )))
+                    Ok(worker)
                 })
                 .collect::<io::Result<Vec<_>>>()?;
             for worker in workers {
@@ -129,34 +154,37 @@ impl Engine for RingaioEngine {
     }
 }
 
-/// One queue slot: one operation at a time until the deadline.
-async fn worker(
-    file: Option<Rc<File>>,
-    mut offsets: Offsets,
-    mut buf: Buf,
-    write: bool,
+/// One queue slot: one operation at a time until the deadline, as a task.
+fn spawn_worker<B, F, Fut>(
+    buf: B,
+    op: F,
     deadline: Instant,
     rec: Recorder,
-) -> io::Result<()> {
+) -> ringaio::JoinHandle<io::Result<()>>
+where
+    B: 'static,
+    F: FnMut(B) -> Fut + 'static,
+    Fut: Future<Output = (io::Result<usize>, B)> + 'static,
+{
+    ringaio::spawn(worker(buf, op, deadline, rec))
+}
+
+/// Runs `op` on the buffer it gets back, again and again, recording each one.
+async fn worker<B, F, Fut>(
+    mut buf: B,
+    mut op: F,
+    deadline: Instant,
+    rec: Recorder,
+) -> io::Result<()>
+where
+    F: FnMut(B) -> Fut,
+    Fut: Future<Output = (io::Result<usize>, B)>,
+{
     let mut now = Instant::now();
     while now < deadline {
-        let n = match &file {
-            None => {
-                ringaio::nop().await?;
-                0
-            }
-            Some(f) => {
-                let offset = offsets.next_offset();
-                let res;
-                (res, buf) = match (buf, write) {
-                    (Buf::Plain(b), true) => wrap(f.write_at(b, offset).await, Buf::Plain),
-                    (Buf::Plain(b), false) => wrap(f.read_at(b, offset).await, Buf::Plain),
-                    (Buf::Fixed(b), true) => wrap(f.write_fixed_at(b, offset).await, Buf::Fixed),
-                    (Buf::Fixed(b), false) => wrap(f.read_fixed_at(b, offset).await, Buf::Fixed),
-                };
-                res?
-            }
-        };
+        let (res, back) = op(buf).await;
+        buf = back;
+        let n = res?;
         let done = Instant::now();
         rec.record(n as u64, done - now);
         now = done;
@@ -164,12 +192,7 @@ async fn worker(
     Ok(())
 }
 
-/// A worker's buffer: plain (aligned) or registered (`--fixed`).
-enum Buf {
-    Plain(AlignedBuf),
-    Fixed(FixedBuf),
-}
-
-fn wrap<B>((res, b): (io::Result<usize>, B), f: fn(B) -> Buf) -> (io::Result<usize>, Buf) {
-    (res, f(b))
+/// A NOP in the shape of a read: no bytes, no buffer.
+async fn nop() -> (io::Result<usize>, ()) {
+    (ringaio::nop().await.map(|()| 0), ())
 }
