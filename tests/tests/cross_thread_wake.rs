@@ -64,6 +64,44 @@ fn ping_pong(backend: Backend) {
     });
 }
 
+/// Eight std threads each ping-pong with a spawned task of their own, with no I/O in
+/// flight: every wake of a task comes from another thread, often while the runtime is
+/// taking the remote queue or parking. Every round trip must complete.
+fn tasks_ping_pong_with_threads(backend: Backend) {
+    const THREADS: u32 = 8;
+    const ROUNDS: u32 = 2_000;
+    let rt = runtime(backend);
+    rt.block_on(async {
+        let mut threads = Vec::new();
+        let mut tasks = Vec::new();
+        for t in 0..THREADS {
+            let (to_task, mut from_thread) = futures::channel::mpsc::unbounded::<u32>();
+            let (to_thread, from_task) = std::sync::mpsc::channel::<u32>();
+            tasks.push(ringaio::spawn(async move {
+                let mut seen = 0u32;
+                while let Some(v) = futures::StreamExt::next(&mut from_thread).await {
+                    to_thread.send(v + 1).expect("thread alive");
+                    seen += 1;
+                }
+                seen
+            }));
+            threads.push(thread::spawn(move || {
+                for i in 0..ROUNDS {
+                    to_task.unbounded_send(t * ROUNDS + i).expect("task alive");
+                    let back = from_task.recv().expect("task replies");
+                    assert_eq!(back, t * ROUNDS + i + 1);
+                }
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.expect("task"), ROUNDS);
+        }
+        for t in threads {
+            t.join().expect("thread");
+        }
+    });
+}
+
 /// Pending forever, handing its waker to whoever holds the slot.
 struct Stash(Arc<Mutex<Option<Waker>>>);
 
@@ -129,5 +167,14 @@ fn std_thread_wakes_a_spawned_task() {
 fn many_cross_thread_wakes() {
     for backend in BACKENDS {
         watchdog("ping-pong", move || ping_pong(backend));
+    }
+}
+
+#[test]
+fn std_threads_ping_pong_with_their_own_tasks() {
+    for backend in BACKENDS {
+        watchdog("tasks-ping-pong", move || {
+            tasks_ping_pong_with_threads(backend)
+        });
     }
 }

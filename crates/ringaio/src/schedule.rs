@@ -148,8 +148,14 @@ impl Shared {
         let Ok(mut states) = self.states.try_borrow_mut() else {
             return None;
         };
-        let remote = std::mem::take(&mut *self.remote());
-        self.has_remote.store(false, Ordering::SeqCst);
+        let remote = {
+            // The flag is cleared under the lock: a waker that pushed after the take must
+            // find it set again, or its wake sits unseen while the runtime parks.
+            let mut queue = self.remote();
+            let remote = std::mem::take(&mut *queue);
+            self.has_remote.store(false, Ordering::SeqCst);
+            remote
+        };
         for (token, generation) in remote {
             self.mark(&mut states, token, Some(generation));
         }
@@ -165,7 +171,8 @@ impl Shared {
     /// Forgets every queued wake (shutdown). Owner thread only.
     pub(crate) fn clear(&self) {
         self.local.borrow_mut().clear();
-        self.remote().clear();
+        let mut queue = self.remote();
+        queue.clear();
         self.has_remote.store(false, Ordering::SeqCst);
     }
 
