@@ -451,9 +451,12 @@ impl Reactor {
     #[inline]
     pub unsafe fn submit_waiting(&self, iocb: &Iocb, cx: &Context<'_>) -> io::Result<Key> {
         let task = self.task_of(cx.waker());
+        // A waker clone runs user code and may panic: before the request reaches the
+        // kernel, while the caller can still free its memory safely.
+        let waker = (task == NO_TASK).then(|| cx.waker().clone());
         let mut inner = self.inner.borrow_mut();
         let key = inner.submit(iocb)?;
-        inner.slots.register_new(key, cx.waker(), task);
+        inner.slots.set_waiter(key, waker, task);
         Ok(key)
     }
 

@@ -314,11 +314,16 @@ impl Slots {
         Poll::Pending
     }
 
-    /// Names the waiter of `key`, a slot just inserted.
+    /// Names the waiter of `key`, a slot just inserted: its task token, or else its waker
+    /// (cloned by the caller; no user code runs here).
     #[inline]
-    pub(crate) fn register_new(&mut self, key: Key, waker: &Waker, task: u32) {
+    pub(crate) fn set_waiter(&mut self, key: Key, waker: Option<Waker>, task: u32) {
         if let Some(slot) = self.get_mut(key) {
-            slot.register(waker, task);
+            if task != NO_TASK {
+                slot.task = task;
+            } else {
+                slot.waker = waker;
+            }
         }
     }
 
