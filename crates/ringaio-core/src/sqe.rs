@@ -39,7 +39,16 @@ pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
 #[inline]
 pub fn hot_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Option<RawSqe> {
     let code = match iocb.opcode {
-        Opcode::Noop => op::Nop::CODE,
+        // As the builder: only the opcode, no file (the kernel reads a NOP's other fields
+        // as NOP flags).
+        Opcode::Noop => {
+            return Some(RawSqe {
+                opcode: op::Nop::CODE,
+                fd: -1,
+                user_data,
+                ..RawSqe::default()
+            })
+        }
         Opcode::Pread => op::Read::CODE,
         Opcode::Pwrite => op::Write::CODE,
         Opcode::Preadv => op::Readv::CODE,
@@ -338,5 +347,12 @@ mod tests {
                 assert_eq!(fast, slow, "{:?}", iocb.opcode);
             }
         }
+        // A NOP takes nothing from its iocb but the user data, whatever else is set.
+        let mut nop = Iocb::noop();
+        nop.rw_flags = 1;
+        nop.ioprio = 3;
+        let fast = RawSqe::of(&build_sqe(&nop, nop.fd, 0xabc));
+        let slow = RawSqe::of(&build(&Iocb::noop()).user_data(0xabc));
+        assert_eq!(fast, slow, "NOP");
     }
 }
