@@ -2,12 +2,12 @@
 //! task reports cancellation without waiting for what it slept on; tasks dropped with their
 //! runtime report cancellation; `block_on` inside `block_on` panics with a clear message.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::time::Duration;
 
-use ringaio::{Backend, JoinError};
+use ringaio::{Backend, JoinError, JoinHandle};
 use ringaio_tests::{runtime, wait_until, watchdog, BACKENDS};
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
@@ -156,6 +156,97 @@ fn nested_block_on(backend: Backend) {
     assert_eq!(inner.block_on(async { 4 }), 4);
 }
 
+/// Sets its flag when dropped.
+struct DropFlag(Rc<Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// A task aborts its own handle while it runs, then awaits a NOP: it is not polled again
+/// (the code after the await never runs), its future is dropped, its handle reports
+/// `Cancelled`, and the NOP's slot is released.
+fn abort_self_while_running(backend: Backend) {
+    let rt = runtime(backend);
+    rt.block_on(async {
+        let me: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::default();
+        let (after, dropped) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+        let task = {
+            let (me, after, guard) = (me.clone(), after.clone(), DropFlag(dropped.clone()));
+            ringaio::spawn(async move {
+                let _guard = guard;
+                if let Some(handle) = me.borrow().as_ref() {
+                    handle.abort();
+                }
+                ringaio::nop().await.expect("nop");
+                after.set(true);
+            })
+        };
+        *me.borrow_mut() = Some(task);
+        wait_until("the aborted task to be dropped", || dropped.get()).await;
+        assert!(!after.get(), "an aborted task is not polled again");
+        let task = me.borrow_mut().take().expect("handle");
+        assert!(task.is_finished());
+        let err = task.await.expect_err("aborted");
+        assert!(err.is_cancelled(), "{err:?}");
+        wait_until("the NOP's slot to be released", || rt.stats().slots == 0).await;
+    });
+}
+
+/// The future of an aborted task spawns a task and wakes another from its `Drop`, while the
+/// executor is dropping it: both run, and the token it frees is reused without confusion.
+fn spawn_and_wake_from_drop(backend: Backend) {
+    struct OnDrop(Option<Box<dyn FnOnce()>>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    let rt = runtime(backend);
+    rt.block_on(async {
+        let spawned_ran = Rc::new(Cell::new(false));
+        let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+        let waiter = ringaio::spawn(async move { rx.await.expect("sent from a drop") + 1 });
+        let victim = {
+            let ran = spawned_ran.clone();
+            let on_drop = OnDrop(Some(Box::new(move || {
+                drop(ringaio::spawn(async move { ran.set(true) }));
+                tx.send(41).expect("waiter alive");
+            })));
+            ringaio::spawn(async move {
+                let _on_drop = on_drop;
+                ringaio::time::sleep(Duration::from_secs(60))
+                    .await
+                    .expect("sleep");
+            })
+        };
+        wait_until("the victim's timer to be in flight", || {
+            rt.stats().in_flight >= 1
+        })
+        .await;
+        victim.abort();
+        assert_eq!(waiter.await.expect("waiter"), 42, "woken from the drop");
+        wait_until("the task spawned from the drop to run", || {
+            spawned_ran.get()
+        })
+        .await;
+        assert!(victim.await.expect_err("aborted").is_cancelled());
+        // Tokens freed by the three finished tasks are reused by new ones.
+        let again: Vec<_> = (0..4u32)
+            .map(|i| ringaio::spawn(async move { i * 2 }))
+            .collect();
+        let mut sum = 0;
+        for t in again {
+            sum += t.await.expect("task");
+        }
+        assert_eq!(sum, 12);
+    });
+}
+
 #[test]
 fn panicking_task_gives_is_panic_and_runtime_carries_on() {
     for backend in BACKENDS {
@@ -201,5 +292,19 @@ fn dropping_the_runtime_cancels_its_tasks() {
 fn block_on_inside_block_on_panics() {
     for backend in BACKENDS {
         watchdog("nested-block-on", move || nested_block_on(backend));
+    }
+}
+
+#[test]
+fn a_task_aborting_itself_is_not_polled_again() {
+    for backend in BACKENDS {
+        watchdog("abort-self", move || abort_self_while_running(backend));
+    }
+}
+
+#[test]
+fn spawning_and_waking_from_an_aborted_tasks_drop() {
+    for backend in BACKENDS {
+        watchdog("spawn-from-drop", move || spawn_and_wake_from_drop(backend));
     }
 }
