@@ -110,6 +110,18 @@ fn abort_before_first_poll(backend: Backend) {
     });
 }
 
+/// Spawned and aborted outside `block_on`, on the runtime's thread: the task never runs.
+fn abort_outside_block_on(backend: Backend) {
+    let rt = runtime(backend);
+    let ran = Rc::new(Cell::new(false));
+    let flag = ran.clone();
+    let task = rt.spawn(async move { flag.set(true) });
+    task.abort();
+    let err = rt.block_on(task).expect_err("aborted");
+    assert!(err.is_cancelled(), "{err:?}");
+    assert!(!ran.get(), "an aborted task never runs");
+}
+
 fn runtime_drop_cancels_tasks(backend: Backend) {
     let rt = runtime(backend);
     let sleeper = rt.spawn(async {
@@ -306,5 +318,14 @@ fn a_task_aborting_itself_is_not_polled_again() {
 fn spawning_and_waking_from_an_aborted_tasks_drop() {
     for backend in BACKENDS {
         watchdog("spawn-from-drop", move || spawn_and_wake_from_drop(backend));
+    }
+}
+
+#[test]
+fn abort_outside_block_on_before_the_task_runs() {
+    for backend in BACKENDS {
+        watchdog("abort-outside-block-on", move || {
+            abort_outside_block_on(backend)
+        });
     }
 }

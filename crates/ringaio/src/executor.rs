@@ -95,6 +95,7 @@ impl Executor {
                 states.push(TaskState {
                     generation: 0,
                     phase: Phase::Vacant,
+                    aborted: false,
                 });
                 self.tasks.borrow_mut().push(None);
                 token
@@ -102,13 +103,14 @@ impl Executor {
         };
         let state = &mut states[token as usize];
         state.phase = Phase::Queued;
-        let waker = Waker::from(Arc::new(TaskWaker {
+        state.aborted = false;
+        let name = Arc::new(TaskWaker {
             shared: self.shared.clone(),
             token,
             generation: state.generation,
-        }));
+        });
         drop(states);
-        let (task, handle) = join::task(future, waker);
+        let (task, handle) = join::task(future, name);
         self.tasks.borrow_mut()[token as usize] = Some(Box::pin(task));
         self.shared.push(token);
         handle
@@ -127,8 +129,15 @@ impl Executor {
             let Some(token) = self.shared.pop() else {
                 break;
             };
-            let Some(mut task) = self.take(token) else {
-                continue;
+            let mut task = match self.take(token) {
+                Some((task, false)) => task,
+                Some((task, true)) => {
+                    // Aborted: dropped without another poll.
+                    self.vacate(token);
+                    drop(task);
+                    continue;
+                }
+                None => continue,
             };
             let ready = task.as_mut().run(reactor, token);
             ran += 1;
@@ -143,8 +152,9 @@ impl Executor {
         ran
     }
 
-    /// Takes a queued task out of its slot to poll it, marking it running.
-    fn take(&self, token: u32) -> Option<BoxedTask> {
+    /// Takes a queued task out of its slot to poll it, marking it running; with whether it
+    /// was aborted (then it is to be dropped, not polled).
+    fn take(&self, token: u32) -> Option<(BoxedTask, bool)> {
         let mut states = self.shared.states().borrow_mut();
         let state = states.get_mut(token as usize)?;
         if state.phase != Phase::Queued {
@@ -152,7 +162,7 @@ impl Executor {
         }
         let task = self.tasks.borrow_mut()[token as usize].take()?;
         state.phase = Phase::Running;
-        Some(task)
+        Some((task, state.aborted))
     }
 
     /// A task returned `Pending`: back in its slot, and in the queue if woken meanwhile.
@@ -192,7 +202,7 @@ impl Executor {
                     .main_woken
                     .store(true, std::sync::atomic::Ordering::Relaxed);
             } else {
-                self.shared.mark(&mut states, token, None);
+                self.shared.mark(&mut states, token, None, false);
             }
         }
     }

@@ -6,7 +6,6 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -15,6 +14,7 @@ use futures::FutureExt;
 use ringaio_reactor::Reactor;
 
 use crate::executor::{CurrentTask, Run};
+use crate::schedule::TaskWaker;
 
 /// Why a task gave no value.
 pub enum JoinError {
@@ -73,9 +73,6 @@ impl std::error::Error for JoinError {}
 
 /// What the task and its handle share.
 struct Join<T> {
-    /// Set by `abort`: the task is not polled again (read on every poll: an atomic load, no
-    /// lock).
-    aborted: AtomicBool,
     state: Mutex<JoinState<T>>,
 }
 
@@ -86,8 +83,8 @@ struct JoinState<T> {
     finished: bool,
     /// Who awaits the handle.
     waiter: Option<Waker>,
-    /// The task's own waker, so `abort` can have the runtime drop its future.
-    task: Option<Waker>,
+    /// The task's name in its runtime, so `abort` can have the runtime drop its future.
+    task: Option<Arc<TaskWaker>>,
 }
 
 impl<T> Join<T> {
@@ -134,9 +131,6 @@ pin_project_lite::pin_project! {
 impl<F: Future> Run for Task<F> {
     fn run(self: Pin<&mut Self>, reactor: &Reactor, token: u32) -> Poll<()> {
         let this = self.project();
-        if this.join.aborted.load(Ordering::Relaxed) {
-            return Poll::Ready(());
-        }
         let _current = CurrentTask::enter(reactor, token, this.waker);
         match this.future.poll(&mut Context::from_waker(this.waker)) {
             Poll::Pending => Poll::Pending,
@@ -148,16 +142,15 @@ impl<F: Future> Run for Task<F> {
     }
 }
 
-/// `future` as a task woken by `waker`, and the handle to its output.
-pub(crate) fn task<F: Future>(future: F, waker: Waker) -> (Task<F>, JoinHandle<F::Output>) {
+/// `future` as the task named `name`, and the handle to its output.
+pub(crate) fn task<F: Future>(future: F, name: Arc<TaskWaker>) -> (Task<F>, JoinHandle<F::Output>) {
+    let waker = Waker::from(name.clone());
     let join = Arc::new(Join {
-        aborted: AtomicBool::new(false),
         state: Mutex::new(JoinState {
             output: None,
             finished: false,
             waiter: None,
-            // For `abort`.
-            task: Some(waker.clone()),
+            task: Some(name),
         }),
     });
     let task = Task {
@@ -185,14 +178,13 @@ impl<T> JoinHandle<T> {
             if state.finished {
                 return;
             }
-            self.join.aborted.store(true, Ordering::Relaxed);
             state.finished = true;
             state.output = Some(Err(JoinError::Cancelled));
             state.task.take()
         };
-        // The runtime polls the task once more, sees `aborted`, and drops its future.
+        // The runtime drops its future without polling it again.
         if let Some(task) = task {
-            task.wake();
+            task.abort();
         }
     }
 

@@ -42,6 +42,8 @@ pub(crate) enum Phase {
 pub(crate) struct TaskState {
     pub(crate) generation: u32,
     pub(crate) phase: Phase,
+    /// `JoinHandle::abort` was called: the executor drops the task instead of polling it.
+    pub(crate) aborted: bool,
 }
 
 /// The part of the executor that wakers reach, from any thread.
@@ -50,8 +52,8 @@ pub(crate) struct Shared {
     states: RefCell<Vec<TaskState>>,
     /// Tokens due to run; touched only on the runtime's thread.
     local: RefCell<VecDeque<u32>>,
-    /// Wakes from other threads (or from outside `block_on`): token and generation.
-    remote: Mutex<Vec<(u32, u32)>>,
+    /// Wakes from other threads (or from outside `block_on`): token, generation, abort.
+    remote: Mutex<Vec<(u32, u32, bool)>>,
     has_remote: AtomicBool,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
     pub(crate) main_woken: AtomicBool,
@@ -61,10 +63,10 @@ pub(crate) struct Shared {
     owner: ThreadId,
 }
 
-// SAFETY: `states` and `local` are only touched on the owner thread: by `wake` only when
+// SAFETY: `states` and `local` are only touched on the owner thread: by `request` only when
 // `RUNNING` (a thread-local) points at this `Shared`, which only the owner thread's
-// `block_on` sets; by the executor's methods, which run on the owner thread (`Executor` is
-// `!Send`). Both hold plain integers, so dropping them on another thread (the last waker
+// `block_on` sets, or when the caller checked the thread's id against `owner`; by the
+// executor's methods, which run on the owner thread (`Executor` is `!Send`). Both hold plain integers, so dropping them on another thread (the last waker
 // may die there) is fine. The other fields are `Sync`.
 unsafe impl Sync for Shared {}
 
@@ -91,7 +93,7 @@ impl Shared {
         }
     }
 
-    fn remote(&self) -> MutexGuard<'_, Vec<(u32, u32)>> {
+    fn remote(&self) -> MutexGuard<'_, Vec<(u32, u32, bool)>> {
         self.remote.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -100,28 +102,37 @@ impl Shared {
         &self.states
     }
 
-    /// Wakes the task `token` of `generation`, from any thread.
-    fn wake(&self, token: u32, generation: u32) {
-        if std::ptr::eq(RUNNING.with(Cell::get), self) {
+    /// Wakes the task `token` of `generation` (and marks it aborted if `abort`), from any
+    /// thread. `owner` says the caller knows it is on the owner thread.
+    fn request(&self, token: u32, generation: u32, abort: bool, owner: bool) {
+        if owner || std::ptr::eq(RUNNING.with(Cell::get), self) {
             if let Ok(mut states) = self.states.try_borrow_mut() {
-                self.mark(&mut states, token, Some(generation));
+                self.mark(&mut states, token, Some(generation), abort);
                 return;
             }
         }
-        self.remote().push((token, generation));
+        self.remote().push((token, generation, abort));
         self.has_remote.store(true, Ordering::SeqCst);
         self.unpark();
     }
 
-    /// Queues task `token` (of `generation`, when given) unless it is queued already; a task
-    /// being polled is queued again after the poll. Owner thread only.
-    pub(crate) fn mark(&self, states: &mut [TaskState], token: u32, generation: Option<u32>) {
+    /// Queues task `token` (of `generation`, when given) unless it is queued already, marking
+    /// it aborted if `abort`; a task being polled is queued again after the poll. Owner
+    /// thread only.
+    pub(crate) fn mark(
+        &self,
+        states: &mut [TaskState],
+        token: u32,
+        generation: Option<u32>,
+        abort: bool,
+    ) {
         let Some(state) = states.get_mut(token as usize) else {
             return;
         };
         if generation.is_some_and(|g| g != state.generation) {
             return;
         }
+        state.aborted |= abort;
         match state.phase {
             Phase::Idle => {
                 state.phase = Phase::Queued;
@@ -156,8 +167,8 @@ impl Shared {
             self.has_remote.store(false, Ordering::SeqCst);
             remote
         };
-        for (token, generation) in remote {
-            self.mark(&mut states, token, Some(generation));
+        for (token, generation, abort) in remote {
+            self.mark(&mut states, token, Some(generation), abort);
         }
         drop(states);
         self.local.borrow_mut().pop_front()
@@ -215,6 +226,18 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.shared.wake(self.token, self.generation);
+        self.shared
+            .request(self.token, self.generation, false, false);
+    }
+}
+
+impl TaskWaker {
+    /// Has the runtime drop the task without polling it again (`JoinHandle::abort`, from any
+    /// thread). On the runtime's own thread this takes effect at once, also outside
+    /// `block_on`, so a task aborted before it first ran never runs.
+    pub(crate) fn abort(&self) {
+        let owner = thread::current().id() == self.shared.owner;
+        self.shared
+            .request(self.token, self.generation, true, owner);
     }
 }
