@@ -1,8 +1,10 @@
 //! ringaio: an io_uring-backed async I/O runtime for file-heavy work.
 //!
-//! One runtime per thread drives one ring. Operations take their buffers by value and give
-//! them back with the result; a request's memory lives until the kernel's completion, whatever
-//! happens to the future that made it. Where io_uring is missing (an old kernel, an opcode
+//! One runtime per thread drives one ring; its tasks run on that thread, so they need not be
+//! `Send`. Operations take their buffers by value and give them back with the result; an
+//! operation is submitted when its future is first polled (one never polled does no I/O), and
+//! a request's memory lives until the kernel's completion, whatever happens to the future
+//! that made it. Where io_uring is missing (an old kernel, an opcode
 //! the probe lacks, a seccomp profile, `kernel.io_uring_disabled`) the same API runs on a
 //! small thread pool.
 //!
