@@ -19,7 +19,7 @@ use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
 
 use super::{Engine, Recorder, RoundResult};
-use crate::workload::Workload;
+use crate::workload::{Offsets, Workload};
 
 /// A ringaio runtime, kept across rounds.
 pub(crate) struct RingaioEngine {
@@ -93,50 +93,24 @@ impl Engine for RingaioEngine {
             let deadline = start + d;
             let workers = (0..w.iodepth as u64)
                 .map(|i| -> io::Result<_> {
-                    let (rec, mut offsets) = (rec.clone(), w.offsets(i));
+                    let (rec, offsets) = (rec.clone(), w.offsets(i));
                     let Some(file) = file.clone() else {
                         return Ok(spawn_worker((), move |()| nop(), deadline, rec));
                     };
-                    let worker = match (&pool, write) {
-                        (Some(pool), _) => {
+                    let worker = match &pool {
+                        Some(pool) => {
                             let mut buf = pool
                                 .try_get()
                                 .ok_or_else(|| io::Error::other("fixed buffer pool empty"))?;
                             buf.fill_from(&w.buffer(i));
-                            if write {
-                                spawn_worker(
-                                    buf,
-                                    move |b| file.write_fixed_at(b, offsets.next_offset()),
-                                    deadline,
-                                    rec,
-                                )
-                            } else {
-                                spawn_worker(
-                                    buf,
-                                    move |b| file.read_fixed_at(b, offsets.next_offset()),
-                                    deadline,
-                                    rec,
-                                )
-                            }
+                            let ops = (File::write_fixed_at, File::read_fixed_at);
+                            spawn_rw(file, buf, offsets, write, ops, deadline, rec)
                         }
-                        (None, write) => {
+                        None => {
                             let mut buf = AlignedBuf::new(w.bs, 4096)?;
                             buf.as_mut_slice().copy_from_slice(&w.buffer(i));
-                            if write {
-                                spawn_worker(
-                                    buf,
-                                    move |b| file.write_at(b, offsets.next_offset()),
-                                    deadline,
-                                    rec,
-                                )
-                            } else {
-                                spawn_worker(
-                                    buf,
-                                    move |b| file.read_at(b, offsets.next_offset()),
-                                    deadline,
-                                    rec,
-                                )
-                            }
+                            let ops = (File::write_at, File::read_at);
+                            spawn_rw(file, buf, offsets, write, ops, deadline, rec)
                         }
                     };
                     Ok(worker)
@@ -151,6 +125,40 @@ impl Engine for RingaioEngine {
             total.elapsed = start.elapsed();
             Ok(total)
         })
+    }
+}
+
+/// A worker writing (`ops.0`) or reading (`ops.1`) `buf` at the workload's offsets.
+fn spawn_rw<B, W, R, FW, FR>(
+    file: Rc<File>,
+    buf: B,
+    mut offsets: Offsets,
+    write: bool,
+    (w, r): (W, R),
+    deadline: Instant,
+    rec: Recorder,
+) -> ringaio::JoinHandle<io::Result<()>>
+where
+    B: 'static,
+    W: Fn(&File, B, u64) -> FW + 'static,
+    R: Fn(&File, B, u64) -> FR + 'static,
+    FW: Future<Output = (io::Result<usize>, B)> + 'static,
+    FR: Future<Output = (io::Result<usize>, B)> + 'static,
+{
+    if write {
+        spawn_worker(
+            buf,
+            move |b| w(&file, b, offsets.next_offset()),
+            deadline,
+            rec,
+        )
+    } else {
+        spawn_worker(
+            buf,
+            move |b| r(&file, b, offsets.next_offset()),
+            deadline,
+            rec,
+        )
     }
 }
 
