@@ -49,7 +49,7 @@ pub(crate) unsafe trait Operation: 'static {
 /// keeps the operation's memory alive until the kernel's final completion.
 // `repr(C)` with the operation first: `Op::new` writes the operation's fields at offset 0,
 // so the copy into the awaiting future reads them back with loads that line up with those
-// stores (a load straddling two stores stalls on store forwarding: ~15 ns per read here).
+// stores (a load straddling two stores stalls on store forwarding: ~12 ns per read here).
 #[repr(C)]
 pub(crate) struct Op<T: Operation> {
     data: Option<T>,
