@@ -12,7 +12,7 @@ use io_uring::types::{SubmitArgs, Timespec};
 use io_uring::{cqueue, IoUring};
 
 use crate::error::classify_setup_error;
-use crate::{to_sqe, Iocb, OpSet, Opcode};
+use crate::{cold_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
 pub const MAX_ENTRIES: u32 = 32768;
@@ -288,14 +288,40 @@ impl Ring {
     /// Validates `iocb`, maps it and pushes its SQE.
     ///
     /// # Errors
-    /// As [`to_sqe`] and [`Ring::push`].
+    /// As [`Iocb::validate`] and [`Ring::push`].
     ///
     /// # Safety
     /// As [`Ring::push`], for every pointer in `iocb`.
     pub unsafe fn push_iocb(&mut self, iocb: &Iocb) -> io::Result<()> {
-        let sqe = to_sqe(iocb)?;
+        iocb.validate()?;
         // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
-        unsafe { self.push(&sqe) }
+        unsafe { self.push_request(iocb, iocb.fd, iocb.data) }
+    }
+
+    /// Pushes the SQE of `iocb`, which passed [`Iocb::validate`], on file `target` (its own
+    /// or its registered-file slot) with `user_data`. The hot opcodes are built in registers
+    /// ([`hot_sqe`]) and pushed in a branch of their own, so their entry never goes through a
+    /// builder's out-pointer; the rest through the builders ([`cold_sqe`]).
+    ///
+    /// # Errors
+    /// As [`Ring::push`].
+    ///
+    /// # Safety
+    /// As [`Ring::push`], for every pointer in `iocb`.
+    #[inline]
+    pub unsafe fn push_request(
+        &mut self,
+        iocb: &Iocb,
+        target: Target,
+        user_data: u64,
+    ) -> io::Result<()> {
+        // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
+        unsafe {
+            match hot_sqe(iocb, target, user_data) {
+                Some(raw) => self.push(&raw.into_entry()),
+                None => self.push(&cold_sqe(iocb, target, user_data)),
+            }
+        }
     }
 
     /// Queues `sqe`; when the SQ is full, submits what is queued first to make room.
@@ -320,6 +346,9 @@ impl Ring {
     }
 
     /// `push` on a full SQ: submit what is queued to make room, then push.
+    ///
+    /// # Safety
+    /// As [`Ring::push`].
     #[cold]
     unsafe fn push_when_full(&mut self, sqe: &Entry) -> io::Result<()> {
         loop {

@@ -12,9 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
 
-use ringaio_core::{
-    cold_sqe, hot_sqe, is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring, Target,
-};
+use ringaio_core::{is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring, Target};
 
 use crate::buffers::{BufferSlot, FixedBuffers, Home};
 use crate::config::{Backend, Config};
@@ -641,33 +639,19 @@ impl Inner {
     #[inline]
     fn submit(&mut self, iocb: &Iocb) -> io::Result<Key> {
         // The fast path: a request the ring runs, with CQ room and nobody queued ahead.
-        if !self.shut && self.in_kernel < self.budget && self.queue.is_empty() {
-            if let Some(ring) = self.ring.as_mut() {
-                if ring.supports(iocb.opcode) && iocb.opcode != Opcode::AsyncCancel {
-                    iocb.validate()?;
-                    let target = fixed_target(&self.files, iocb);
-                    let key = self.slots.insert(iocb, KERNEL, Route::Ring);
-                    let user_data = key.user_data();
-                    // Two pushes, so the hot SQE never goes through a builder's out-pointer
-                    // (see `hot_sqe`).
-                    // SAFETY: the slot keeps the request until its final CQE, and the memory
-                    // it points at is kept by the waiter or by the slot (our caller's
-                    // contract).
-                    let pushed = unsafe {
-                        match hot_sqe(iocb, target, user_data) {
-                            Some(raw) => ring.push(&raw.into_entry()),
-                            None => ring.push(&cold_sqe(iocb, target, user_data)),
-                        }
-                    };
-                    if let Err(e) = pushed {
-                        self.slots.remove(key);
-                        return Err(e);
-                    }
-                    self.in_kernel += 1;
-                    self.via_ring += 1;
-                    return Ok(key);
-                }
+        let fast = !self.shut
+            && self.in_kernel < self.budget
+            && self.queue.is_empty()
+            && iocb.opcode != Opcode::AsyncCancel
+            && self.ring.as_ref().is_some_and(|r| r.supports(iocb.opcode));
+        if fast {
+            iocb.validate()?;
+            let key = self.slots.insert(iocb, KERNEL, Route::Ring);
+            if let Err(e) = self.push(key, iocb) {
+                self.slots.remove(key);
+                return Err(e);
             }
+            return Ok(key);
         }
         self.submit_slow(iocb)
     }
@@ -688,10 +672,9 @@ impl Inner {
                 if (self.in_kernel < self.budget && self.queue.is_empty())
                     || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
             {
-                // `to_sqe` validates before anything is taken.
-                let sqe = to_sqe(&self.with_fixed_file(iocb))?;
+                iocb.validate()?;
                 let key = self.slots.insert(iocb, KERNEL, Route::Ring);
-                if let Err(e) = self.push_sqe(sqe.user_data(key.user_data())) {
+                if let Err(e) = self.push(key, iocb) {
                     self.slots.remove(key);
                     return Err(e);
                 }
@@ -741,26 +724,15 @@ impl Inner {
         half.saturating_sub(1).max(self.budget)
     }
 
-    /// `iocb` with its fd replaced by its registered-file slot, where it has one.
-    fn with_fixed_file(&self, iocb: &Iocb) -> Iocb {
-        Iocb {
-            fd: fixed_target(&self.files, iocb),
-            ..*iocb
-        }
-    }
-
-    /// Pushes `key`'s SQE to the ring.
+    /// Pushes `key`'s request (validated) to the ring, on its registered file where it has
+    /// one.
+    #[inline]
     fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
-        let sqe = to_sqe(&self.with_fixed_file(iocb).with_data(key.user_data()))?;
-        self.push_sqe(sqe)
-    }
-
-    /// Pushes an SQE whose user data names a slot that holds the request.
-    fn push_sqe(&mut self, sqe: ringaio_core::uring::Entry) -> io::Result<()> {
         let ring = self.ring.as_mut().ok_or_else(shut_down_error)?;
+        let target = fixed_target(&self.files, iocb);
         // SAFETY: the slot keeps the request alive until its final CQE, and the memory it
         // points at is kept by the waiter or by the slot (`Reactor::submit`'s contract).
-        unsafe { ring.push(&sqe) }?;
+        unsafe { ring.push_request(iocb, target, key.user_data()) }?;
         self.in_kernel += 1;
         self.via_ring += 1;
         Ok(())
