@@ -257,7 +257,7 @@ impl Iocb {
     /// "the current file position"), a length over [`MAX_RW_COUNT`], more than [`IOV_MAX`]
     /// iovecs, a sync with a buffer, a null buffer or path where one is needed, or flags an
     /// opcode does not take.
-    #[inline]
+    #[inline(always)]
     pub fn validate(&self) -> io::Result<()> {
         let einval = || Err(io::Error::from_raw_os_error(libc::EINVAL));
         let no_buffer = self.addr == 0 && self.len == 0 && self.addr2 == 0;

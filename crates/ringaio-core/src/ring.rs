@@ -28,6 +28,38 @@ pub struct Completion {
     pub flags: u32,
 }
 
+/// The completions a [`Ring`] has, from [`Ring::completions`].
+pub struct Completions<'a> {
+    backlog: &'a mut VecDeque<Completion>,
+    cq: cqueue::CompletionQueue<'a>,
+}
+
+impl fmt::Debug for Completions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Completions")
+            .field("backlog", &self.backlog.len())
+            .field("in_cq", &self.cq.len())
+            .finish()
+    }
+}
+
+impl Iterator for Completions<'_> {
+    type Item = Completion;
+
+    #[inline]
+    fn next(&mut self) -> Option<Completion> {
+        if let Some(c) = self.backlog.pop_front() {
+            return Some(c);
+        }
+        let cqe = self.cq.next()?;
+        Some(Completion {
+            user_data: cqe.user_data(),
+            result: cqe.result(),
+            flags: cqe.flags(),
+        })
+    }
+}
+
 impl Completion {
     /// Whether more completions will follow for the same request (`IORING_CQE_F_MORE`).
     pub fn more(&self) -> bool {
@@ -308,7 +340,7 @@ impl Ring {
     ///
     /// # Safety
     /// As [`Ring::push`], for every pointer in `iocb`.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn push_request(
         &mut self,
         iocb: &Iocb,
@@ -335,7 +367,7 @@ impl Ring {
     ///   has been popped from this ring.
     /// - A registered-file or registered-buffer index names a registration that outlives the
     ///   request.
-    #[inline]
+    #[inline(always)]
     pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
         // SAFETY: forwarded from the caller.
         if unsafe { self.uring.submission().push(sqe) }.is_ok() {
@@ -463,23 +495,27 @@ impl Ring {
 
     /// Hands every available completion to `f`, in order, with one CQ head update.
     /// Returns how many there were.
+    #[inline]
     pub fn drain(&mut self, mut f: impl FnMut(Completion)) -> usize {
         let mut n = 0;
-        while let Some(c) = self.backlog.pop_front() {
+        for c in self.completions() {
             f(c);
             n += 1;
         }
+        n
+    }
+
+    /// Every available completion, in order (those set aside while the SQ was full first);
+    /// the CQ head is updated once, when the iterator is dropped. For a drain loop whose
+    /// body should be inlined, where [`drain`](Ring::drain)'s closure would be a call.
+    #[inline]
+    pub fn completions(&mut self) -> Completions<'_> {
         let mut cq = self.uring.completion();
         cq.sync();
-        for cqe in &mut cq {
-            f(Completion {
-                user_data: cqe.user_data(),
-                result: cqe.result(),
-                flags: cqe.flags(),
-            });
-            n += 1;
+        Completions {
+            backlog: &mut self.backlog,
+            cq,
         }
-        n
     }
 
     /// Registers `fds` as the fixed-file table (`Target::Fixed(i)` is `fds[i]`; -1 leaves a

@@ -36,7 +36,7 @@ pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
 /// Kept apart from the builders so a caller can push it in a branch of its own: a value
 /// that never passes through a builder's out-pointer stays in registers and is stored
 /// straight into the ring (a stack copy stalls on store forwarding, ~9 ns per request).
-#[inline]
+#[inline(always)]
 pub fn hot_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Option<RawSqe> {
     let code = match iocb.opcode {
         // As the builder: only the opcode, no file (the kernel reads a NOP's other fields
@@ -262,7 +262,7 @@ impl RawSqe {
     /// On x86_64 it is assembled in four 16-byte registers: the ring copies an entry with
     /// 16-byte loads, and a load that spans several smaller stores (field by field) cannot be
     /// forwarded from the store buffer and stalls (~9 ns per request, measured).
-    #[inline]
+    #[inline(always)]
     pub fn into_entry(self) -> Entry {
         #[cfg(target_arch = "x86_64")]
         {
@@ -294,7 +294,7 @@ impl RawSqe {
     }
 
     /// The entry as eight little-endian 64-bit words, as the kernel reads it.
-    #[inline]
+    #[inline(always)]
     pub fn words(&self) -> [u64; 8] {
         [
             u64::from(self.opcode)
