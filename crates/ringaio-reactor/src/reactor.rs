@@ -435,7 +435,7 @@ impl Reactor {
     ///   for it (handing that memory to the reactor); if neither ever happens, the memory
     ///   must be leaked.
     pub unsafe fn submit(&self, iocb: &Iocb) -> io::Result<Key> {
-        self.inner.borrow_mut().submit(iocb)
+        self.inner.borrow_mut().submit(iocb, NO_TASK)
     }
 
     /// [`submit`](Reactor::submit), with `cx`'s task registered as the waiter at once (as a
@@ -446,23 +446,29 @@ impl Reactor {
     ///
     /// # Safety
     /// As [`submit`](Reactor::submit).
-    #[inline]
+    #[inline(always)]
     pub unsafe fn submit_waiting(&self, iocb: &Iocb, cx: &Context<'_>) -> io::Result<Key> {
         let task = self.task_of(cx.waker());
         // A waker clone runs user code and may panic: before the request reaches the
         // kernel, while the caller can still free its memory safely.
         let waker = (task == NO_TASK).then(|| cx.waker().clone());
         let mut inner = self.inner.borrow_mut();
-        let key = inner.submit(iocb)?;
-        inner.slots.set_waiter(key, waker, task);
+        let key = inner.submit(iocb, task)?;
+        if let Some(waker) = waker {
+            inner.slots.set_waker(key, waker);
+        }
         Ok(key)
     }
 
     /// The request's final result, once it is in; until then registers the task's waker.
     /// `Ready` ends the request: its key is dead afterwards.
+    #[inline]
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
-        let task = self.task_of(cx.waker());
-        self.inner.borrow_mut().slots.poll(key, cx.waker(), task)
+        let waker = cx.waker();
+        self.inner
+            .borrow_mut()
+            .slots
+            .poll(key, waker, || self.task_of(waker))
     }
 
     /// The next non-final completion of a multishot request, if one is queued.
@@ -636,8 +642,9 @@ impl Inner {
         }
     }
 
-    #[inline]
-    fn submit(&mut self, iocb: &Iocb) -> io::Result<Key> {
+    /// Submits `iocb` with the executor task `task` (or `NO_TASK`) as its waiter.
+    #[inline(always)]
+    fn submit(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
         // The fast path: a request the ring runs, with CQ room and nobody queued ahead.
         let fast = !self.shut
             && self.in_kernel < self.budget
@@ -646,18 +653,18 @@ impl Inner {
             && self.ring.as_ref().is_some_and(|r| r.supports(iocb.opcode));
         if fast {
             iocb.validate()?;
-            let key = self.slots.insert(iocb, KERNEL, Route::Ring);
+            let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
             if let Err(e) = self.push(key, iocb) {
                 self.slots.remove(key);
                 return Err(e);
             }
             return Ok(key);
         }
-        self.submit_slow(iocb)
+        self.submit_slow(iocb, task)
     }
 
     #[inline(never)]
-    fn submit_slow(&mut self, iocb: &Iocb) -> io::Result<Key> {
+    fn submit_slow(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
         if self.shut {
             return Err(shut_down_error());
         }
@@ -673,7 +680,7 @@ impl Inner {
                     || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
             {
                 iocb.validate()?;
-                let key = self.slots.insert(iocb, KERNEL, Route::Ring);
+                let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
                 if let Err(e) = self.push(key, iocb) {
                     self.slots.remove(key);
                     return Err(e);
@@ -682,7 +689,7 @@ impl Inner {
             }
             Route::Ring => {
                 iocb.validate()?;
-                let key = self.slots.insert(iocb, QUEUED, Route::Ring);
+                let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
                 self.queue.push_back((key, *iocb));
                 Ok(key)
             }
@@ -697,7 +704,7 @@ impl Inner {
                 if self.pool.is_none() {
                     self.pool = Some(Pool::new(self.pool_threads, self.notifier.clone()));
                 }
-                let key = self.slots.insert(iocb, KERNEL, Route::Pool);
+                let key = self.slots.insert(iocb, KERNEL, Route::Pool, task);
                 let Some(pool) = self.pool.as_mut() else {
                     return Err(io::Error::other("blocking pool missing"));
                 };
@@ -711,7 +718,7 @@ impl Inner {
                 iocb.validate()?;
                 // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
                 let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer);
+                let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
                 self.timers.insert(Instant::now() + after, key);
                 Ok(key)
             }
@@ -726,7 +733,7 @@ impl Inner {
 
     /// Pushes `key`'s request (validated) to the ring, on its registered file where it has
     /// one.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
         let ring = self.ring.as_mut().ok_or_else(shut_down_error)?;
         let target = fixed_target(&self.files, iocb);
@@ -850,26 +857,10 @@ impl Inner {
             let slots = &mut self.slots;
             let in_kernel = &mut self.in_kernel;
             let wake_armed = &mut self.wake_armed;
-            n += ring.drain(|c: Completion| {
-                let outcome = Outcome {
-                    result: c.result,
-                    flags: c.flags,
-                };
-                let Some(key) = Key::from_user_data(c.user_data) else {
-                    *in_kernel -= 1;
-                    if c.user_data == WAKE {
-                        *wake_armed = false;
-                    }
-                    return;
-                };
-                let finished = if c.more() {
-                    slots.more(key, outcome)
-                } else {
-                    *in_kernel -= 1;
-                    slots.finish(key, outcome)
-                };
-                defer(finished, out);
-            });
+            for c in ring.completions() {
+                reap(c, slots, in_kernel, wake_armed, out);
+                n += 1;
+            }
         }
         if let Some(pool) = &self.pool {
             pool.take_done(&mut out.pool_done);
@@ -967,6 +958,36 @@ fn fixed_target(files: &FixedFiles, iocb: &Iocb) -> Target {
         }
     }
     iocb.fd
+}
+
+/// One CQE into its slot. Inlined into the ring's drain loop: a call per CQE would cost
+/// more than the work.
+#[inline(always)]
+fn reap(
+    c: Completion,
+    slots: &mut Slots,
+    in_kernel: &mut usize,
+    wake_armed: &mut bool,
+    out: &mut Deferred,
+) {
+    let outcome = Outcome {
+        result: c.result,
+        flags: c.flags,
+    };
+    let Some(key) = Key::from_user_data(c.user_data) else {
+        *in_kernel -= 1;
+        if c.user_data == WAKE {
+            *wake_armed = false;
+        }
+        return;
+    };
+    let finished = if c.more() {
+        slots.more(key, outcome)
+    } else {
+        *in_kernel -= 1;
+        slots.finish(key, outcome)
+    };
+    defer(finished, out);
 }
 
 #[inline(always)]

@@ -92,15 +92,13 @@ pub(crate) enum Release {
 
 impl Slot {
     /// Who to wake now that a completion is in: taken, so it is woken once.
+    /// A slot names its task or holds a waker, never both (`register`, `set_waker`).
     #[inline]
     fn take_waiter(&mut self) -> Finished {
-        match self.waker.take() {
-            Some(waker) => Finished::Wake(Some(waker)),
-            None if self.task != NO_TASK => {
-                Finished::Task(std::mem::replace(&mut self.task, NO_TASK))
-            }
-            None => Finished::Wake(None),
+        if self.task != NO_TASK {
+            return Finished::Task(std::mem::replace(&mut self.task, NO_TASK));
         }
+        Finished::Wake(self.waker.take())
     }
 
     #[inline]
@@ -173,10 +171,16 @@ impl Slots {
         keep
     }
 
-    /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`).
-    #[inline]
-    pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route) -> Key {
-        self.generation = self.generation.wrapping_add(1) & GENERATION_MASK;
+    /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`), whose waiter is
+    /// the executor task `task` (or `NO_TASK`: a waker, set later, or nobody yet).
+    #[inline(always)]
+    pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route, task: u32) -> Key {
+        // 1 to GENERATION_MASK: a key is never zero.
+        self.generation = if self.generation >= GENERATION_MASK {
+            1
+        } else {
+            self.generation + 1
+        };
         let generation = self.generation;
         let state = WAITER | owner;
         let returns_fd = iocb.opcode.returns_fd();
@@ -187,7 +191,7 @@ impl Slots {
             // A vacant entry's waker, shots and keep were cleared when it was freed.
             self.free = slot.task;
             slot.generation = generation;
-            slot.task = NO_TASK;
+            slot.task = task;
             slot.state = state;
             slot.route = route;
             slot.returns_fd = returns_fd;
@@ -200,7 +204,7 @@ impl Slots {
         let index = self.entries.len() as u32;
         self.entries.push(Slot {
             generation,
-            task: NO_TASK,
+            task,
             state,
             route,
             returns_fd,
@@ -282,12 +286,20 @@ impl Slots {
         let Some(slot) = self.get_mut(key) else {
             return Finished::Stale;
         };
-        slot.state &= !(KERNEL | QUEUED);
         if slot.state & WAITER != 0 {
-            slot.state |= COMPLETE;
+            slot.state = (slot.state & !(KERNEL | QUEUED)) | COMPLETE;
             slot.result = outcome;
             return slot.take_waiter();
         }
+        self.finish_orphan(key, outcome)
+    }
+
+    /// `finish` for a request whose waiter let go: the slot goes, with what it kept.
+    #[cold]
+    #[inline(never)]
+    fn finish_orphan(&mut self, key: Key, outcome: Outcome) -> Finished {
+        let slot = &mut self.entries[key.index() as usize];
+        slot.state &= !(KERNEL | QUEUED);
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
         let garbage = self.free(key.index());
         Finished::Orphan { close, garbage }
@@ -297,8 +309,14 @@ impl Slots {
     /// already ended is answered `-ECANCELED` rather than left hanging); `Pending` registers
     /// the waiter: by `task` token when given, else `waker` (no clone if the same waker is
     /// already there).
+    /// `task` is asked only when the result is not in yet.
     #[inline]
-    pub(crate) fn poll(&mut self, key: Key, waker: &Waker, task: u32) -> Poll<Outcome> {
+    pub(crate) fn poll(
+        &mut self,
+        key: Key,
+        waker: &Waker,
+        task: impl FnOnce() -> u32,
+    ) -> Poll<Outcome> {
         let Some(slot) = self.get_mut(key) else {
             return Poll::Ready(Outcome {
                 result: -libc::ECANCELED,
@@ -310,20 +328,15 @@ impl Slots {
             self.free(key.index());
             return Poll::Ready(outcome);
         }
-        slot.register(waker, task);
+        slot.register(waker, task());
         Poll::Pending
     }
 
-    /// Names the waiter of `key`, a slot just inserted: its task token, or else its waker
-    /// (cloned by the caller; no user code runs here).
-    #[inline]
-    pub(crate) fn set_waiter(&mut self, key: Key, waker: Option<Waker>, task: u32) {
+    /// Names the waiter of `key`, a slot just inserted, by its waker (cloned by the caller;
+    /// no user code runs here).
+    pub(crate) fn set_waker(&mut self, key: Key, waker: Waker) {
         if let Some(slot) = self.get_mut(key) {
-            if task != NO_TASK {
-                slot.task = task;
-            } else {
-                slot.waker = waker;
-            }
+            slot.waker = Some(waker);
         }
     }
 
@@ -431,22 +444,22 @@ mod tests {
     #[test]
     fn completes_then_poll_frees() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         let (flag, w) = waker();
-        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Pending);
+        assert_eq!(slots.poll(key, &w, || NO_TASK), Poll::Pending);
         match slots.finish(key, ok(5)) {
             Finished::Wake(Some(w)) => w.wake(),
             other => panic!("{other:?}"),
         }
         assert_eq!(flag.0.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Ready(ok(5)));
+        assert_eq!(slots.poll(key, &w, || NO_TASK), Poll::Ready(ok(5)));
         assert_eq!(slots.len(), 0);
     }
 
     #[test]
     fn orphan_keeps_resources_until_final_completion() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         let buf = Arc::new(());
         let kept = buf.clone();
         assert_eq!(
@@ -468,7 +481,7 @@ mod tests {
     #[test]
     fn release_after_completion_is_immediate() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         slots.finish(key, ok(0));
         assert_eq!(
             slots.release(key, || unreachable!("kernel is done")),
@@ -480,7 +493,7 @@ mod tests {
     #[test]
     fn queued_release_frees_without_cancel() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), QUEUED, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), QUEUED, Route::Ring, NO_TASK);
         assert_eq!(slots.release(key, || unreachable!()), Release::Done);
         assert_eq!(slots.len(), 0);
     }
@@ -488,30 +501,49 @@ mod tests {
     #[test]
     fn stale_keys_touch_nothing() {
         let mut slots = Slots::default();
-        let old = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let old = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         slots.finish(old, ok(0));
         let (_, w) = waker();
-        assert_eq!(slots.poll(old, &w, NO_TASK), Poll::Ready(ok(0)));
+        assert_eq!(slots.poll(old, &w, || NO_TASK), Poll::Ready(ok(0)));
         assert_eq!(
-            slots.poll(old, &w, NO_TASK),
+            slots.poll(old, &w, || NO_TASK),
             Poll::Ready(ok(-libc::ECANCELED)),
             "a key already ended is answered, not left hanging"
         );
-        let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let new = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         assert_eq!(old.index(), new.index(), "slot reused");
         assert!(matches!(slots.finish(old, ok(1)), Finished::Stale));
         assert!(!slots.mark_cancelling(old));
         assert_eq!(
-            slots.poll(new, &w, NO_TASK),
+            slots.poll(new, &w, || NO_TASK),
             Poll::Pending,
             "new request still pending"
         );
     }
 
     #[test]
+    fn generations_wrap_past_zero() {
+        let mut slots = Slots {
+            generation: GENERATION_MASK - 1,
+            ..Slots::default()
+        };
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
+            assert_ne!(key.user_data(), 0);
+            assert_eq!(Key::from_user_data(key.user_data()), Some(key));
+            seen.push(key.generation());
+            slots.finish(key, ok(0));
+            let (_, w) = waker();
+            assert_eq!(slots.poll(key, &w, || NO_TASK), Poll::Ready(ok(0)));
+        }
+        assert_eq!(seen, [GENERATION_MASK, 1, 2], "generation 0 is skipped");
+    }
+
+    #[test]
     fn only_one_cancel_per_request() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         assert!(slots.mark_cancelling(key));
         assert!(!slots.mark_cancelling(key));
         assert_eq!(
@@ -527,6 +559,7 @@ mod tests {
             &Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
             KERNEL,
             Route::Ring,
+            NO_TASK,
         );
         slots.release(key, || Box::new(()));
         match slots.finish(key, ok(42)) {
@@ -538,7 +571,7 @@ mod tests {
     #[test]
     fn multishot_completions_queue_until_final() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         let (_, w) = waker();
         slots.more(key, ok(1));
         slots.more(key, ok(2));
@@ -546,13 +579,13 @@ mod tests {
         assert_eq!(slots.poll_shot(key, &w, NO_TASK), Some(ok(2)));
         assert_eq!(slots.poll_shot(key, &w, NO_TASK), None);
         slots.finish(key, ok(0));
-        assert_eq!(slots.poll(key, &w, NO_TASK), Poll::Ready(ok(0)));
+        assert_eq!(slots.poll(key, &w, || NO_TASK), Poll::Ready(ok(0)));
     }
 
     #[test]
     fn a_second_release_takes_nothing() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         assert_eq!(
             slots.release(key, || Box::new(())),
             Release::Kept { cancel: true }
@@ -567,6 +600,7 @@ mod tests {
             &Iocb::openat(libc::AT_FDCWD, c"/", 0, 0),
             KERNEL,
             Route::Ring,
+            NO_TASK,
         );
         slots.finish(key, ok(42));
         assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
@@ -575,7 +609,7 @@ mod tests {
     #[test]
     fn leaked_slots_tell_late_waiters_to_leak() {
         let mut slots = Slots::default();
-        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring);
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
         assert_eq!(slots.leak_all_held(), 1);
         assert_eq!(slots.release(key, || unreachable!()), Release::Leak);
     }
