@@ -1,6 +1,6 @@
 //! The thread's current runtime: the one place that looks it up.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
 
@@ -17,6 +17,9 @@ pub(crate) struct Handle {
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Handle>>> = const { RefCell::new(None) };
+    /// `Rc::as_ptr` of the current handle's reactor, null when none: every operation's
+    /// first poll reads it, and a `Cell` with no destructor is one TLS load.
+    static REACTOR: Cell<*const Reactor> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Makes `handle` current for the guard's life. Panics if a runtime is already current:
@@ -30,6 +33,7 @@ pub(crate) fn enter(handle: Rc<Handle>) -> EnterGuard {
                  Use .await, or ringaio::spawn, instead."
             );
         }
+        REACTOR.set(Rc::as_ptr(&handle.reactor));
         *c = Some(handle);
     });
     EnterGuard(())
@@ -41,8 +45,34 @@ pub(crate) struct EnterGuard(());
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
+        // Cleared before the handle (and with it the reactor) can be dropped.
+        REACTOR.set(std::ptr::null());
         let _ = CURRENT.try_with(|c| c.borrow_mut().take());
     }
+}
+
+/// The current runtime's reactor.
+///
+/// # Errors
+/// As [`with_current`].
+#[inline]
+pub(crate) fn reactor() -> io::Result<Rc<Reactor>> {
+    let ptr = REACTOR.get();
+    if ptr.is_null() {
+        return Err(no_runtime());
+    }
+    // SAFETY: `REACTOR` is non-null only between `enter` and the guard's drop, while
+    // `CURRENT` holds the handle whose `Rc<Reactor>` it points into; the count is raised
+    // before the new `Rc` owns its share.
+    unsafe {
+        Rc::increment_strong_count(ptr);
+        Ok(Rc::from_raw(ptr))
+    }
+}
+
+#[cold]
+fn no_runtime() -> io::Error {
+    io::Error::other("no ringaio runtime on this thread: call this inside block_on")
 }
 
 /// Runs `f` with the current runtime.
@@ -54,7 +84,5 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Handle) -> R) -> io::Result<R> {
         .try_with(|c| c.borrow().as_ref().map(|h| f(h)))
         .ok()
         .flatten()
-        .ok_or_else(|| {
-            io::Error::other("no ringaio runtime on this thread: call this inside block_on")
-        })
+        .ok_or_else(no_runtime)
 }

@@ -94,7 +94,7 @@ impl<T: Operation> Op<T> {
         let Some(data) = self.data.as_mut() else {
             finish_again();
         };
-        let reactor = context::with_current(|h| h.reactor.clone())?;
+        let reactor = context::reactor()?;
         let iocb = data.iocb_for(&reactor);
         // SAFETY: `iocb` points into `data`'s heap memory (the `Operation` contract).
         // `data` stays in this `Op` until `poll` has taken the result, or `Drop` hands it to
@@ -111,34 +111,46 @@ impl<T: Operation> Op<T> {
     }
 }
 
+impl<T: Operation> Op<T> {
+    /// The first poll's work: submits the request (or gives back the error `start` kept).
+    /// Out of line, so that the later polls stay small; it returns no output (which may be
+    /// large) to keep the copy out of it.
+    #[inline(never)]
+    fn submit_first(&mut self, cx: &Context<'_>) -> io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.submit(Some(cx)),
+        }
+    }
+
+    /// The output for a request that could not be submitted.
+    #[cold]
+    fn not_submitted(&mut self, error: io::Error) -> Poll<T::Output> {
+        match self.data.take() {
+            Some(data) => Poll::Ready(data.not_submitted(error)),
+            None => finish_again(),
+        }
+    }
+}
+
 impl<T: Operation> Future for Op<T> {
     type Output = T::Output;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
         let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
-            // Not submitted yet, or it could not be.
-            let error = match this.error.take() {
-                Some(e) => e,
-                None => match this.submit(Some(cx)) {
-                    Ok(()) => return Poll::Pending,
-                    Err(e) => e,
-                },
-            };
-            return match this.data.take() {
-                Some(data) => Poll::Ready(data.not_submitted(error)),
-                None => finish_again(),
+            return match this.submit_first(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => this.not_submitted(e),
             };
         };
-        let result = match reactor.poll(key, cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(outcome) => {
-                this.key = None;
-                cqe_result(outcome.result)
-            }
+        let Poll::Ready(outcome) = reactor.poll(key, cx) else {
+            return Poll::Pending;
         };
+        this.key = None;
         match this.data.take() {
-            Some(data) => Poll::Ready(data.complete(result)),
+            Some(data) => Poll::Ready(data.complete(cqe_result(outcome.result))),
             None => finish_again(),
         }
     }

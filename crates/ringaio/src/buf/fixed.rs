@@ -89,7 +89,7 @@ impl FixedBufPool {
             .checked_mul(usize::from(count))
             .ok_or_else(|| invalid("size"))?;
         let layout = Layout::from_size_align(total, 4096).map_err(|_| invalid("size"))?;
-        let reactor = context::with_current(|h| h.reactor.clone())?;
+        let reactor = context::reactor()?;
         // SAFETY: the layout has a non-zero size.
         let memory = NonNull::new(unsafe { alloc::alloc_zeroed(layout) }).ok_or_else(|| {
             io::Error::new(io::ErrorKind::OutOfMemory, "fixed buffer pool allocation")
