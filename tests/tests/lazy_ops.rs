@@ -74,3 +74,21 @@ fn timeout_starts_counting_when_made() {
         });
     }
 }
+
+/// A `timeout` made where no runtime runs (so its timer could not start) starts its timer
+/// on its first poll inside one, rather than running without a deadline.
+fn timeout_made_outside_a_runtime(backend: Backend) {
+    let timed = ringaio::time::timeout(Duration::from_millis(20), pending::<()>());
+    let rt = runtime(backend);
+    let out = rt.block_on(timed);
+    assert!(out.is_err(), "the deadline applies: {out:?}");
+}
+
+#[test]
+fn timeout_made_outside_a_runtime_starts_on_first_poll() {
+    for backend in BACKENDS {
+        watchdog("timeout-outside-runtime", move || {
+            timeout_made_outside_a_runtime(backend)
+        });
+    }
+}

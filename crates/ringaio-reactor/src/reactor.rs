@@ -462,7 +462,7 @@ impl Reactor {
 
     /// The request's final result, once it is in; until then registers the task's waker.
     /// `Ready` ends the request: its key is dead afterwards.
-    #[inline]
+    #[inline(always)]
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
         let waker = cx.waker();
         self.inner

@@ -310,7 +310,7 @@ impl Slots {
     /// the waiter: by `task` token when given, else `waker` (no clone if the same waker is
     /// already there).
     /// `task` is asked only when the result is not in yet.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll(
         &mut self,
         key: Key,

@@ -53,9 +53,10 @@ pub(crate) unsafe trait Operation: 'static {
 #[repr(C)]
 pub(crate) struct Op<T: Operation> {
     data: Option<T>,
+    /// The reactor the request went to, from submission on.
     reactor: Option<Rc<Reactor>>,
+    /// The request's key, until its result is taken.
     key: Option<Key>,
-    error: Option<io::Error>,
 }
 
 // The operation's memory is on the heap (the `Operation` contract): `Op` is not
@@ -75,16 +76,16 @@ impl<T: Operation> Op<T> {
             reactor: None,
             key: None,
             data: Some(data),
-            error: None,
         }
     }
 
     /// Submits `data`'s request now, so it runs even before the `Op` is polled (a timer
-    /// that starts counting when created). Errors come out when the op is awaited.
+    /// that starts counting when created). If it cannot be submitted now (no runtime on this
+    /// thread yet), the first poll tries again and gives out the error if that fails too.
     pub(crate) fn start(data: T) -> Op<T> {
         let mut op = Op::new(data);
         if let Err(e) = op.submit(None) {
-            op.error = Some(e);
+            tracing::debug!(error = %e, "operation not started; submitted on its first poll");
         }
         op
     }
@@ -112,15 +113,11 @@ impl<T: Operation> Op<T> {
 }
 
 impl<T: Operation> Op<T> {
-    /// The first poll's work: submits the request (or gives back the error `start` kept).
-    /// Out of line, so that the later polls stay small; it returns no output (which may be
-    /// large) to keep the copy out of it.
+    /// The first poll's work: submits the request. Out of line, so that the later polls
+    /// stay small; it returns no output (which may be large) to keep the copy out of it.
     #[inline(never)]
     fn submit_first(&mut self, cx: &Context<'_>) -> io::Result<()> {
-        match self.error.take() {
-            Some(e) => Err(e),
-            None => self.submit(Some(cx)),
-        }
+        self.submit(Some(cx))
     }
 
     /// The output for a request that could not be submitted.

@@ -38,6 +38,9 @@ impl From<Elapsed> for io::Error {
 
 /// Runs `future` for at most `duration`. On expiry the future is dropped — which cancels its
 /// operations through the reactor — and `Err(Elapsed)` is returned.
+///
+/// The deadline counts from this call when a runtime runs on this thread; made outside one,
+/// it counts from the first poll.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
