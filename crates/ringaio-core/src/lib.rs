@@ -52,6 +52,7 @@ mod error;
 mod iocb;
 mod opcode;
 mod ring;
+mod ring_fd;
 mod sqe;
 
 pub use blocking::execute;

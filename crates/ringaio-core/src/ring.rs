@@ -12,6 +12,7 @@ use io_uring::types::{SubmitArgs, Timespec};
 use io_uring::{cqueue, IoUring};
 
 use crate::error::classify_setup_error;
+use crate::ring_fd::{self, RegisteredRing};
 use crate::{cold_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
@@ -113,8 +114,10 @@ impl RingBuilder {
     }
 
     /// Promise that only the creating thread submits, which lets the kernel defer completion
-    /// work to `io_uring_enter` (`SINGLE_ISSUER` + `DEFER_TASKRUN`). A ring built so and then
-    /// used from another thread gets `EEXIST` from every submission.
+    /// work to `io_uring_enter` (`SINGLE_ISSUER` + `DEFER_TASKRUN`) and lets the ring enter
+    /// through a registered ring fd (no fd lookup per `io_uring_enter`). A ring built so and
+    /// then used from another thread gets `EEXIST` from every submission; drop it on the
+    /// creating thread too, or its fd registration holds it open until that thread exits.
     pub fn single_issuer(&mut self, yes: bool) -> &mut Self {
         self.single_issuer = yes;
         self
@@ -206,6 +209,17 @@ pub struct Ring {
     supported: OpSet,
     /// CQEs reaped to make room while a submission was refused with EBUSY.
     backlog: VecDeque<Completion>,
+    /// The ring's fd in the creating thread's registered-ring table (single-issuer rings
+    /// without SQPOLL, when the kernel has the table).
+    registered: Option<RegisteredRing>,
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        if let Some(registered) = &self.registered {
+            registered.unregister(self.uring.as_raw_fd());
+        }
+    }
 }
 
 impl fmt::Debug for Ring {
@@ -263,11 +277,20 @@ impl Ring {
                 supported.insert(op);
             }
         }
+        // SQPOLL rings keep the io-uring crate's enter, which knows when to wake the poller.
+        let registered = if mode.single_issuer && !mode.sqpoll {
+            RegisteredRing::register(uring.as_raw_fd())
+                .map_err(|e| tracing::debug!(error = %e, "ring fd not registered"))
+                .ok()
+        } else {
+            None
+        };
         Ring {
             uring,
             mode,
             supported,
             backlog: VecDeque::new(),
+            registered,
         }
     }
 
@@ -421,6 +444,7 @@ impl Ring {
                     let args = SubmitArgs::new().timespec(&ts);
                     self.uring.submitter().submit_with_args(want, &args)
                 }
+                _ if self.registered.is_some() => self.enter_registered(want),
                 _ if want == 0 && self.mode.defer_taskrun => {
                     let pending = self.uring.submission().len() as u32;
                     // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
@@ -466,6 +490,41 @@ impl Ring {
                 },
             }
         }
+    }
+
+    /// `io_uring_enter` through the registered ring fd: what the io-uring crate's
+    /// `submit_and_wait` does for a ring without SQPOLL or IOPOLL, and on a ring with
+    /// `DEFER_TASKRUN` an enter with GETEVENTS even when not waiting (only that runs the
+    /// deferred completion work). Off the registering thread, the crate's enter.
+    fn enter_registered(&mut self, want: usize) -> io::Result<usize> {
+        let Some(index) = self
+            .registered
+            .as_ref()
+            .and_then(RegisteredRing::index_here)
+        else {
+            return self.uring.submitter().submit_and_wait(want);
+        };
+        let sq = self.uring.submission();
+        let pending = sq.len() as u32;
+        let getevents = want > 0 || self.mode.defer_taskrun || sq.cq_overflow() || sq.taskrun();
+        drop(sq);
+        let flags = if getevents {
+            io_uring::EnterFlags::GETEVENTS.bits()
+        } else {
+            0
+        };
+        let want = u32::try_from(want).unwrap_or(u32::MAX);
+        // SAFETY: the SQEs were pushed under `push`'s contract; `index` is this thread's slot
+        // for this ring.
+        unsafe { ring_fd::enter(index, pending, want, flags) }
+    }
+
+    /// Whether `io_uring_enter` names this ring through a registered ring fd (on the thread
+    /// that built it).
+    pub fn ring_fd_registered(&self) -> bool {
+        self.registered
+            .as_ref()
+            .is_some_and(|r| r.index_here().is_some())
     }
 
     fn reap_into_backlog(&mut self) -> usize {
