@@ -50,6 +50,15 @@ fn main() {
                 .expect("io_uring with NO_SQARRAY"),
             batches,
         ),
+        "raw-regring" => raw_regring(
+            IoUring::builder()
+                .setup_single_issuer()
+                .setup_defer_taskrun()
+                .setup_no_sqarray()
+                .build(256)
+                .expect("io_uring with NO_SQARRAY"),
+            batches,
+        ),
         "ringaio-join" => ringaio_join(batches),
         "ringaio-tasks" => ringaio_tasks(batches),
         "ringaio-read" => ringaio_read(batches),
@@ -69,6 +78,27 @@ fn main() {
 fn raw(mut ring: IoUring, batches: u64) {
     for _ in 0..batches {
         raw_round_trip(&mut ring, BATCH);
+    }
+}
+
+/// `raw-nosqarray` entering through a registered ring fd (no fd lookup per enter).
+fn raw_regring(mut ring: IoUring, batches: u64) {
+    let (mut submitter, mut sq, mut cq) = ring.split();
+    submitter
+        .register_ring_fd()
+        .expect("IORING_REGISTER_RING_FDS");
+    let nop = io_uring::opcode::Nop::new().build().user_data(0x42);
+    for _ in 0..batches {
+        for _ in 0..BATCH {
+            // SAFETY: a NOP references no memory.
+            unsafe { sq.push(&nop) }.expect("room for a batch");
+        }
+        sq.sync();
+        submitter.submit_and_wait(BATCH as usize).expect("enter");
+        cq.sync();
+        for cqe in &mut cq {
+            std::hint::black_box(cqe.result());
+        }
     }
 }
 

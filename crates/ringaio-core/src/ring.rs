@@ -370,13 +370,36 @@ impl Ring {
         target: Target,
         user_data: u64,
     ) -> io::Result<()> {
-        // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
-        unsafe {
-            match hot_sqe(iocb, target, user_data) {
-                Some(raw) => self.push(&raw.into_entry()),
-                None => self.push(&cold_sqe(iocb, target, user_data)),
+        if let Some(raw) = hot_sqe(iocb, target, user_data) {
+            // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
+            if unsafe { self.uring.submission().push(&raw.into_entry()) }.is_ok() {
+                return Ok(());
             }
         }
+        // SAFETY: as above.
+        unsafe { self.push_request_cold(*iocb, target, user_data) }
+    }
+
+    /// `push_request` for the other opcodes, and for any opcode when the SQ is full. The
+    /// iocb comes by value: only this path needs it in memory, so the hot path keeps it in
+    /// registers.
+    ///
+    /// # Safety
+    /// As [`Ring::push`], for every pointer in `iocb`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn push_request_cold(
+        &mut self,
+        iocb: Iocb,
+        target: Target,
+        user_data: u64,
+    ) -> io::Result<()> {
+        let sqe = match hot_sqe(&iocb, target, user_data) {
+            Some(raw) => raw.into_entry(),
+            None => cold_sqe(&iocb, target, user_data),
+        };
+        // SAFETY: forwarded from the caller.
+        unsafe { self.push(&sqe) }
     }
 
     /// Queues `sqe`; when the SQ is full, submits what is queued first to make room.
