@@ -133,7 +133,7 @@ impl<T: Operation> Op<T> {
 impl<T: Operation> Future for Op<T> {
     type Output = T::Output;
 
-    #[inline]
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
         let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
@@ -160,10 +160,22 @@ fn finish_again() -> ! {
     panic!("ringaio: an operation was polled after it completed")
 }
 
-impl<T: Operation> Drop for Op<T> {
-    fn drop(&mut self) {
-        if let (Some(reactor), Some(key)) = (&self.reactor, self.key) {
+impl<T: Operation> Op<T> {
+    /// Lets go of a request whose result was not taken (out of line: the common drop, after
+    /// completion, is two checks and the `Rc`).
+    #[inline(never)]
+    fn release(&mut self, key: Key) {
+        if let Some(reactor) = &self.reactor {
             reactor.release(key, &mut self.data);
+        }
+    }
+}
+
+impl<T: Operation> Drop for Op<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.release(key);
         }
     }
 }
