@@ -115,7 +115,7 @@ impl<T: Operation> Op<T> {
 impl<T: Operation> Op<T> {
     /// The first poll's work: submits the request. Out of line, so that the later polls
     /// stay small; it returns no output (which may be large) to keep the copy out of it.
-    #[inline(never)]
+    #[inline]
     fn submit_first(&mut self, cx: &Context<'_>) -> io::Result<()> {
         self.submit(Some(cx))
     }
