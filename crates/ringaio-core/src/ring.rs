@@ -115,9 +115,10 @@ impl RingBuilder {
 
     /// Promise that only the creating thread submits, which lets the kernel defer completion
     /// work to `io_uring_enter` (`SINGLE_ISSUER` + `DEFER_TASKRUN`) and lets the ring enter
-    /// through a registered ring fd (no fd lookup per `io_uring_enter`). A ring built so and
-    /// then used from another thread gets `EEXIST` from every submission; drop it on the
-    /// creating thread too, or its fd registration holds it open until that thread exits.
+    /// through a registered ring fd (no fd lookup per `io_uring_enter`; registered by the
+    /// first enter). A ring built so and then used from another thread gets `EEXIST` from
+    /// every submission; drop it on the thread that used it too, or its fd registration
+    /// holds it open until that thread exits.
     pub fn single_issuer(&mut self, yes: bool) -> &mut Self {
         self.single_issuer = yes;
         self
@@ -209,9 +210,12 @@ pub struct Ring {
     supported: OpSet,
     /// CQEs reaped to make room while a submission was refused with EBUSY.
     backlog: VecDeque<Completion>,
-    /// The ring's fd in the creating thread's registered-ring table (single-issuer rings
-    /// without SQPOLL, when the kernel has the table).
+    /// The ring's fd in the registered-ring table of the thread that first entered it
+    /// (single-issuer rings without SQPOLL, when the kernel has the table).
     registered: Option<RegisteredRing>,
+    /// Whether the first `io_uring_enter` still has to try registering the ring fd: done
+    /// there rather than at setup, so the table used is that of the thread driving the ring.
+    register_on_enter: bool,
 }
 
 impl Drop for Ring {
@@ -277,20 +281,15 @@ impl Ring {
                 supported.insert(op);
             }
         }
-        // SQPOLL rings keep the io-uring crate's enter, which knows when to wake the poller.
-        let registered = if mode.single_issuer && !mode.sqpoll {
-            RegisteredRing::register(uring.as_raw_fd())
-                .map_err(|e| tracing::debug!(error = %e, "ring fd not registered"))
-                .ok()
-        } else {
-            None
-        };
         Ring {
             uring,
             mode,
             supported,
             backlog: VecDeque::new(),
-            registered,
+            registered: None,
+            // SQPOLL rings keep the io-uring crate's enter, which knows when to wake the
+            // poller.
+            register_on_enter: mode.single_issuer && !mode.sqpoll,
         }
     }
 
@@ -460,6 +459,12 @@ impl Ring {
     }
 
     fn enter(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        if self.register_on_enter {
+            self.register_on_enter = false;
+            self.registered = RegisteredRing::register(self.uring.as_raw_fd())
+                .map_err(|e| tracing::debug!(error = %e, "ring fd not registered"))
+                .ok();
+        }
         loop {
             let res = match timeout {
                 Some(d) if want > 0 => {
@@ -467,7 +472,7 @@ impl Ring {
                     let args = SubmitArgs::new().timespec(&ts);
                     self.uring.submitter().submit_with_args(want, &args)
                 }
-                _ if self.registered.is_some() => self.enter_registered(want),
+                _ if self.ring_fd_registered() => self.enter_registered(want),
                 _ if want == 0 && self.mode.defer_taskrun => {
                     let pending = self.uring.submission().len() as u32;
                     // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
@@ -518,7 +523,7 @@ impl Ring {
     /// `io_uring_enter` through the registered ring fd: what the io-uring crate's
     /// `submit_and_wait` does for a ring without SQPOLL or IOPOLL, and on a ring with
     /// `DEFER_TASKRUN` an enter with GETEVENTS even when not waiting (only that runs the
-    /// deferred completion work). Off the registering thread, the crate's enter.
+    /// deferred completion work). Called on the registering thread only.
     fn enter_registered(&mut self, want: usize) -> io::Result<usize> {
         let Some(index) = self
             .registered
@@ -542,8 +547,8 @@ impl Ring {
         unsafe { ring_fd::enter(index, pending, want, flags) }
     }
 
-    /// Whether `io_uring_enter` names this ring through a registered ring fd (on the thread
-    /// that built it).
+    /// Whether `io_uring_enter` names this ring through a registered ring fd: on the thread
+    /// that first entered it, once it has.
     pub fn ring_fd_registered(&self) -> bool {
         self.registered
             .as_ref()

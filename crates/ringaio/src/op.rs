@@ -21,7 +21,8 @@ pub(crate) unsafe trait Operation: 'static {
     /// What awaiting the operation gives.
     type Output;
 
-    /// The request. Called once, before submission.
+    /// The request. Called before each submission attempt: once, or again on the first
+    /// poll of an `Op::start` whose submission at creation failed.
     fn iocb(&mut self) -> Iocb;
 
     /// The request for `reactor`'s ring: by default [`iocb`](Operation::iocb). Reads and
@@ -116,8 +117,8 @@ impl<T: Operation> Op<T> {
 }
 
 impl<T: Operation> Op<T> {
-    /// The first poll's work: submits the request. Out of line, so that the later polls
-    /// stay small; it returns no output (which may be large) to keep the copy out of it.
+    /// The first poll's work: submits the request. Returns no output (which may be large),
+    /// so the compiler can keep it out of line where that keeps the later polls small.
     #[inline]
     fn submit_first(&mut self, cx: &Context<'_>) -> io::Result<()> {
         self.submit(Some(cx))
