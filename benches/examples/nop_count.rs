@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Paths: `raw` (the io-uring crate, default ring flags, batches of 32 and one
-//! `submit_and_wait(32)`), `raw-tuned` (the same with the flags ringaio sets up:
-//! SINGLE_ISSUER, DEFER_TASKRUN), `ringaio-join` (32 `ringaio::nop()` futures joined in one
+//! `submit_and_wait(32)`), `raw-tuned` (the same with SINGLE_ISSUER and DEFER_TASKRUN),
+//! `raw-nosqarray` (and NO_SQARRAY: ringaio's ring flags), `raw-regring` (and entering
+//! through a registered ring fd, as ringaio does), `ringaio-join` (32 `ringaio::nop()` futures joined in one
 //! task, as the criterion bench does) and `ringaio-tasks` (32 tasks, each awaiting one NOP at
 //! a time, as `ringaio-bench --rw nop` does). `ringaio-read` is `ringaio-tasks` with 4 KiB
 //! reads of a 1 MiB cached file into `AlignedBuf`s instead of NOPs (user-space instructions
@@ -33,39 +34,16 @@ fn main() {
     let start = Instant::now();
     match path.as_str() {
         "raw" => raw(IoUring::new(256).expect("io_uring"), batches),
-        "raw-tuned" => raw(
-            IoUring::builder()
-                .setup_single_issuer()
-                .setup_defer_taskrun()
-                .build(256)
-                .expect("io_uring with DEFER_TASKRUN"),
-            batches,
-        ),
-        "raw-nosqarray" => raw(
-            IoUring::builder()
-                .setup_single_issuer()
-                .setup_defer_taskrun()
-                .setup_no_sqarray()
-                .build(256)
-                .expect("io_uring with NO_SQARRAY"),
-            batches,
-        ),
-        "raw-regring" => raw_regring(
-            IoUring::builder()
-                .setup_single_issuer()
-                .setup_defer_taskrun()
-                .setup_no_sqarray()
-                .build(256)
-                .expect("io_uring with NO_SQARRAY"),
-            batches,
-        ),
+        "raw-tuned" => raw(tuned_ring(false), batches),
+        "raw-nosqarray" => raw(tuned_ring(true), batches),
+        "raw-regring" => raw_regring(tuned_ring(true), batches),
         "ringaio-join" => ringaio_join(batches),
         "ringaio-tasks" => ringaio_tasks(batches),
         "ringaio-read" => ringaio_read(batches),
         other => {
             eprintln!(
-                "unknown path {other}: raw, raw-tuned, raw-nosqarray, ringaio-join, ringaio-tasks, \
-                 ringaio-read"
+                "unknown path {other}: raw, raw-tuned, raw-nosqarray, raw-regring, ringaio-join, \
+                 ringaio-tasks, ringaio-read"
             );
             std::process::exit(2);
         }
@@ -73,6 +51,17 @@ fn main() {
     let ops = batches * u64::from(BATCH);
     let per_op = start.elapsed().as_nanos() as f64 / ops as f64;
     println!("{path}: {ops} NOPs, {per_op:.1} ns per op");
+}
+
+/// A ring with the flags ringaio sets up: SINGLE_ISSUER, DEFER_TASKRUN, and NO_SQARRAY when
+/// `no_sqarray`.
+fn tuned_ring(no_sqarray: bool) -> IoUring {
+    let mut builder = IoUring::builder();
+    builder.setup_single_issuer().setup_defer_taskrun();
+    if no_sqarray {
+        builder.setup_no_sqarray();
+    }
+    builder.build(256).expect("io_uring with ringaio's flags")
 }
 
 fn raw(mut ring: IoUring, batches: u64) {
