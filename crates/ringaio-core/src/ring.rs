@@ -13,7 +13,7 @@ use io_uring::{cqueue, IoUring};
 
 use crate::error::classify_setup_error;
 use crate::ring_fd::{self, RegisteredRing};
-use crate::{cold_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
+use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
 pub const MAX_ENTRIES: u32 = 32768;
@@ -52,12 +52,18 @@ impl Iterator for Completions<'_> {
         if let Some(c) = self.backlog.pop_front() {
             return Some(c);
         }
-        let cqe = self.cq.next()?;
-        Some(Completion {
+        self.cq.next().map(|cqe| Completion::from(&cqe))
+    }
+}
+
+impl From<&cqueue::Entry> for Completion {
+    #[inline]
+    fn from(cqe: &cqueue::Entry) -> Completion {
+        Completion {
             user_data: cqe.user_data(),
             result: cqe.result(),
             flags: cqe.flags(),
-        })
+        }
     }
 }
 
@@ -210,17 +216,25 @@ pub struct Ring {
     supported: OpSet,
     /// CQEs reaped to make room while a submission was refused with EBUSY.
     backlog: VecDeque<Completion>,
-    /// The ring's fd in the registered-ring table of the thread that first entered it
-    /// (single-issuer rings without SQPOLL, when the kernel has the table).
-    registered: Option<RegisteredRing>,
-    /// Whether the first `io_uring_enter` still has to try registering the ring fd: done
-    /// there rather than at setup, so the table used is that of the thread driving the ring.
-    register_on_enter: bool,
+    /// The ring's fd in a thread's registered-ring table.
+    ring_fd: RingFd,
+}
+
+/// Where a ring stands with its fd registration (single-issuer rings without SQPOLL).
+#[derive(Debug)]
+enum RingFd {
+    /// To be registered by the first `io_uring_enter`: there rather than at setup, so the
+    /// table used is that of the thread driving the ring.
+    OnFirstEnter,
+    /// In the table of the thread that first entered the ring.
+    Registered(RegisteredRing),
+    /// Not used: an SQPOLL or shared ring, or a kernel without the table.
+    Unused,
 }
 
 impl Drop for Ring {
     fn drop(&mut self) {
-        if let Some(registered) = &self.registered {
+        if let RingFd::Registered(registered) = &self.ring_fd {
             registered.unregister(self.uring.as_raw_fd());
         }
     }
@@ -286,10 +300,13 @@ impl Ring {
             mode,
             supported,
             backlog: VecDeque::new(),
-            registered: None,
             // SQPOLL rings keep the io-uring crate's enter, which knows when to wake the
             // poller.
-            register_on_enter: mode.single_issuer && !mode.sqpoll,
+            ring_fd: if mode.single_issuer && !mode.sqpoll {
+                RingFd::OnFirstEnter
+            } else {
+                RingFd::Unused
+            },
         }
     }
 
@@ -393,10 +410,7 @@ impl Ring {
         target: Target,
         user_data: u64,
     ) -> io::Result<()> {
-        let sqe = match hot_sqe(&iocb, target, user_data) {
-            Some(raw) => raw.into_entry(),
-            None => cold_sqe(&iocb, target, user_data),
-        };
+        let sqe = build_sqe(&iocb, target, user_data);
         // SAFETY: forwarded from the caller.
         unsafe { self.push(&sqe) }
     }
@@ -459,20 +473,24 @@ impl Ring {
     }
 
     fn enter(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
-        if self.register_on_enter {
-            self.register_on_enter = false;
-            self.registered = RegisteredRing::register(self.uring.as_raw_fd())
-                .map_err(|e| tracing::debug!(error = %e, "ring fd not registered"))
-                .ok();
+        if let RingFd::OnFirstEnter = self.ring_fd {
+            self.ring_fd = match RegisteredRing::register(self.uring.as_raw_fd()) {
+                Ok(registered) => RingFd::Registered(registered),
+                Err(e) => {
+                    tracing::debug!(error = %e, "ring fd not registered");
+                    RingFd::Unused
+                }
+            };
         }
+        let registered = self.registered_index();
         loop {
-            let res = match timeout {
-                Some(d) if want > 0 => {
+            let res = match (timeout, registered) {
+                (Some(d), _) if want > 0 => {
                     let ts = Timespec::new().sec(d.as_secs()).nsec(d.subsec_nanos());
                     let args = SubmitArgs::new().timespec(&ts);
                     self.uring.submitter().submit_with_args(want, &args)
                 }
-                _ if self.ring_fd_registered() => self.enter_registered(want),
+                (_, Some(index)) => self.enter_registered(index, want),
                 _ if want == 0 && self.mode.defer_taskrun => {
                     let pending = self.uring.submission().len() as u32;
                     // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
@@ -523,15 +541,8 @@ impl Ring {
     /// `io_uring_enter` through the registered ring fd: what the io-uring crate's
     /// `submit_and_wait` does for a ring without SQPOLL or IOPOLL, and on a ring with
     /// `DEFER_TASKRUN` an enter with GETEVENTS even when not waiting (only that runs the
-    /// deferred completion work). Called on the registering thread only.
-    fn enter_registered(&mut self, want: usize) -> io::Result<usize> {
-        let Some(index) = self
-            .registered
-            .as_ref()
-            .and_then(RegisteredRing::index_here)
-        else {
-            return self.uring.submitter().submit_and_wait(want);
-        };
+    /// deferred completion work. `index` is this thread's slot for the ring.
+    fn enter_registered(&mut self, index: u32, want: usize) -> io::Result<usize> {
         let sq = self.uring.submission();
         let pending = sq.len() as u32;
         let getevents = want > 0 || self.mode.defer_taskrun || sq.cq_overflow() || sq.taskrun();
@@ -550,34 +561,28 @@ impl Ring {
     /// Whether `io_uring_enter` names this ring through a registered ring fd: on the thread
     /// that first entered it, once it has.
     pub fn ring_fd_registered(&self) -> bool {
-        self.registered
-            .as_ref()
-            .is_some_and(|r| r.index_here().is_some())
+        self.registered_index().is_some()
+    }
+
+    /// The ring's slot in the calling thread's registered-ring table, if it has one there.
+    fn registered_index(&self) -> Option<u32> {
+        match &self.ring_fd {
+            RingFd::Registered(registered) => registered.index_here(),
+            RingFd::OnFirstEnter | RingFd::Unused => None,
+        }
     }
 
     fn reap_into_backlog(&mut self) -> usize {
         let before = self.backlog.len();
         for cqe in self.uring.completion() {
-            self.backlog.push_back(Completion {
-                user_data: cqe.user_data(),
-                result: cqe.result(),
-                flags: cqe.flags(),
-            });
+            self.backlog.push_back(Completion::from(&cqe));
         }
         self.backlog.len() - before
     }
 
     /// The next completion, if one is there.
     pub fn pop(&mut self) -> Option<Completion> {
-        if let Some(c) = self.backlog.pop_front() {
-            return Some(c);
-        }
-        let cqe = self.uring.completion().next()?;
-        Some(Completion {
-            user_data: cqe.user_data(),
-            result: cqe.result(),
-            flags: cqe.flags(),
-        })
+        self.completions().next()
     }
 
     /// Hands every available completion to `f`, in order, with one CQ head update.
