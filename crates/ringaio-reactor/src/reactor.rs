@@ -652,15 +652,22 @@ impl Inner {
             && iocb.opcode != Opcode::AsyncCancel
             && self.ring.as_ref().is_some_and(|r| r.supports(iocb.opcode));
         if fast {
-            iocb.validate()?;
-            let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
-            if let Err(e) = self.push(key, iocb) {
-                self.slots.remove(key);
-                return Err(e);
-            }
-            return Ok(key);
+            return self.submit_to_ring(iocb, task);
         }
         self.submit_slow(iocb, task)
+    }
+
+    /// Validates `iocb`, gives it a slot the kernel holds and pushes its SQE; the slot goes
+    /// again if the push fails.
+    #[inline(always)]
+    fn submit_to_ring(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
+        iocb.validate()?;
+        let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
+        if let Err(e) = self.push(key, iocb) {
+            self.slots.remove(key);
+            return Err(e);
+        }
+        Ok(key)
     }
 
     #[inline(never)]
@@ -679,13 +686,7 @@ impl Inner {
                 if (self.in_kernel < self.budget && self.queue.is_empty())
                     || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
             {
-                iocb.validate()?;
-                let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
-                if let Err(e) = self.push(key, iocb) {
-                    self.slots.remove(key);
-                    return Err(e);
-                }
-                Ok(key)
+                self.submit_to_ring(iocb, task)
             }
             Route::Ring => {
                 iocb.validate()?;
