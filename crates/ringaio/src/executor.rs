@@ -181,10 +181,7 @@ impl Executor {
     /// Frees `token` for reuse; its old wakers no longer match it.
     fn vacate(&self, token: u32) {
         let mut states = self.shared.states().borrow_mut();
-        let state = &mut states[token as usize];
-        state.phase = Phase::Vacant;
-        state.generation = state.generation.wrapping_add(1);
-        self.free.borrow_mut().push(token);
+        vacate_in(&mut states, &mut self.free.borrow_mut(), token);
     }
 
     /// Wakes the tasks named by `tokens` (completions came for them). Tokens of finished
@@ -219,10 +216,7 @@ impl Executor {
                 for (token, slot) in tasks.iter_mut().enumerate() {
                     if let Some(task) = slot.take() {
                         taken.push(task);
-                        let state = &mut states[token];
-                        state.phase = Phase::Vacant;
-                        state.generation = state.generation.wrapping_add(1);
-                        free.push(token as u32);
+                        vacate_in(&mut states, &mut free, token as u32);
                     }
                 }
                 taken
@@ -234,4 +228,13 @@ impl Executor {
         }
         self.shared.clear();
     }
+}
+
+/// Marks `token` vacant in `states`, bumping its generation so its old wakers no longer
+/// match, and gives it to the `free` list.
+fn vacate_in(states: &mut [TaskState], free: &mut Vec<u32>, token: u32) {
+    let state = &mut states[token as usize];
+    state.phase = Phase::Vacant;
+    state.generation = state.generation.wrapping_add(1);
+    free.push(token);
 }

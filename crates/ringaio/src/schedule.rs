@@ -66,8 +66,9 @@ pub(crate) struct Shared {
 // SAFETY: `states` and `local` are only touched on the owner thread: by `request` only when
 // `RUNNING` (a thread-local) points at this `Shared`, which only the owner thread's
 // `block_on` sets, or when the caller checked the thread's id against `owner`; by the
-// executor's methods, which run on the owner thread (`Executor` is `!Send`). Both hold plain integers, so dropping them on another thread (the last waker
-// may die there) is fine. The other fields are `Sync`.
+// executor's methods, which run on the owner thread (`Executor` is `!Send`). Both hold
+// plain integers, so dropping them on another thread (the last waker may die there) is
+// fine. The other fields are `Sync`.
 unsafe impl Sync for Shared {}
 
 impl fmt::Debug for Shared {
