@@ -372,7 +372,7 @@ impl Ring {
     /// Pushes the SQE of `iocb`, which passed [`Iocb::validate`], on file `target` (its own
     /// or its registered-file slot) with `user_data`. The hot opcodes are built in registers
     /// ([`hot_sqe`]) and pushed in a branch of their own, so their entry never goes through a
-    /// builder's out-pointer; the rest through the builders ([`cold_sqe`]).
+    /// builder's out-pointer; the rest through the builders ([`cold_sqe`](crate::cold_sqe)).
     ///
     /// # Errors
     /// As [`Ring::push`].
