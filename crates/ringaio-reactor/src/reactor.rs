@@ -644,7 +644,8 @@ impl Reactor {
         drop(inner);
         match released {
             Release::Close(fd) => {
-                // SAFETY: the fd came from an openat whose result nobody received: we own it.
+                // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+                // ran still owned: the reactor is its owner now.
                 unsafe { libc::close(fd) };
             }
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
@@ -685,7 +686,8 @@ impl Reactor {
         let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
         let n = self.inner.borrow_mut().collect(&mut out);
         for fd in out.close.drain(..) {
-            // SAFETY: the fd came from an openat whose result nobody received: we own it.
+            // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+            // ran still owned: the reactor is its owner now.
             unsafe { libc::close(fd) };
         }
         for garbage in out.garbage.drain(..) {
