@@ -41,5 +41,6 @@ pub use buffers::BufferSlot;
 pub use config::{Backend, Config};
 pub use key::Key;
 pub use notifier::Notifier;
+pub use pool::BlockingCall;
 pub use reactor::{Reactor, Stats, TaskWaker};
 pub use slots::{Outcome, Resources};

@@ -24,6 +24,8 @@ use crate::state::{KERNEL, QUEUED};
 use crate::timers::{timespec_duration, Timers};
 use crate::Notifier;
 
+mod blocking;
+
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
