@@ -691,6 +691,8 @@ impl Inner {
             {
                 self.submit_to_ring(iocb, task)
             }
+            // With the reserve full too, a timer goes to the timer list, never to the queue.
+            Route::Ring if Inner::is_plain_timeout(iocb) => self.submit_user_timer(iocb, task),
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
