@@ -22,8 +22,11 @@ use crate::key::{Id, Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
-use crate::timers::{timespec_duration, Timers};
+use crate::timers::Timers;
 use crate::Notifier;
+
+mod blocking;
+mod user_timers;
 
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -868,6 +871,8 @@ impl Inner {
             {
                 self.submit_to_ring(iocb, task)
             }
+            // With the reserve full too, a timer goes to the timer list, never to the queue.
+            Route::Ring if Inner::is_plain_timeout(iocb) => self.submit_user_timer(iocb, task),
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
@@ -895,14 +900,7 @@ impl Inner {
                 self.via_pool += 1;
                 Ok(key)
             }
-            Route::Timer => {
-                iocb.validate()?;
-                // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
-                let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
-                self.timers.insert(Instant::now() + after, key);
-                Ok(key)
-            }
+            Route::Timer => self.submit_user_timer(iocb, task),
         }
     }
 
