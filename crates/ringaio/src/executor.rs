@@ -195,9 +195,7 @@ impl Executor {
         for &token in tokens {
             if token == MAIN_TASK {
                 // Only called by the reactor's drain on the runtime thread, which is awake.
-                self.shared
-                    .main_woken
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.shared.main_woken.raise();
             } else {
                 self.shared.mark(&mut states, token, None, false);
             }

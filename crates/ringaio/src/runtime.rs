@@ -5,7 +5,6 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -138,8 +137,7 @@ impl Wake for MainWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         // Completions often wake the main future many times per tick: once is enough.
-        if !self.shared.main_woken.load(Ordering::Relaxed) {
-            self.shared.main_woken.store(true, Ordering::SeqCst);
+        if self.shared.main_woken.raise() {
             self.shared.unpark();
         }
     }
@@ -198,7 +196,7 @@ impl Runtime {
         let reactor = &self.handle.reactor;
         let shared = executor.shared.clone();
         let _running = shared.enter();
-        shared.main_woken.store(true, Ordering::SeqCst);
+        shared.main_woken.raise();
         let waker = Waker::from(Arc::new(MainWaker {
             shared: shared.clone(),
         }));
@@ -206,7 +204,7 @@ impl Runtime {
         let mut future = pin!(future);
         let woken = &shared.main_woken;
         loop {
-            if woken.swap(false, Ordering::SeqCst) {
+            if woken.take() {
                 let _current = CurrentTask::enter(reactor, MAIN_TASK, &waker);
                 if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                     return out;
@@ -214,9 +212,9 @@ impl Runtime {
             }
             executor.run(TASKS_PER_TICK, reactor);
             let mut timeout = Some(Duration::ZERO);
-            if !woken.load(Ordering::SeqCst) && !executor.has_work() {
+            if !woken.is_raised() && !executor.has_work() {
                 shared.park.announce();
-                if !woken.load(Ordering::SeqCst) && !executor.has_work() {
+                if !woken.is_raised() && !executor.has_work() {
                     timeout = None;
                 }
             }

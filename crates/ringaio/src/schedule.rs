@@ -15,7 +15,7 @@ use std::thread::{self, ThreadId};
 
 use ringaio_reactor::Notifier;
 
-use crate::park::Park;
+use crate::park::{Flag, Park};
 
 thread_local! {
     /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
@@ -56,7 +56,7 @@ pub(crate) struct Shared {
     remote: Mutex<Vec<(u32, u32, bool)>>,
     has_remote: AtomicBool,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
-    pub(crate) main_woken: AtomicBool,
+    pub(crate) main_woken: Flag,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) park: Park,
     notifier: Notifier,
@@ -87,7 +87,7 @@ impl Shared {
             local: RefCell::new(VecDeque::new()),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
-            main_woken: AtomicBool::new(false),
+            main_woken: Flag::new(),
             park: Park::new(),
             notifier,
             owner: thread::current().id(),
