@@ -13,8 +13,9 @@ use ringaio_core::Opcode;
 use ringaio_reactor::{Backend, Config, Reactor, Stats};
 
 use crate::context::{self, Handle};
-use crate::executor::{CurrentTask, Executor, MAIN_TASK};
+use crate::executor::{Executor, MAIN_TASK};
 use crate::schedule::Shared;
+use crate::task::CurrentTask;
 use crate::JoinHandle;
 
 /// Tasks run per tick before the reactor is polled again.
