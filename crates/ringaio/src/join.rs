@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -97,7 +98,8 @@ impl<T> Join<T> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records the task's end, unless it has one, and wakes the handle's waiter.
+    /// Records the task's end (its future is dropped by now), unless it has one, and wakes
+    /// the handle's waiter, with no lock held and guarded against a panicking waker.
     pub(crate) fn finish(&self, output: Result<T, JoinError>) {
         let waiter = {
             let mut state = self.lock();
@@ -110,7 +112,9 @@ impl<T> Join<T> {
             state.waiter.take()
         };
         if let Some(waiter) = waiter {
-            waiter.wake();
+            if catch_unwind(AssertUnwindSafe(|| waiter.wake())).is_err() {
+                tracing::error!("ringaio: the waker of a JoinHandle's awaiter panicked");
+            }
         }
     }
 }
@@ -127,26 +131,22 @@ impl<T> JoinHandle<T> {
         JoinHandle { join }
     }
 
-    /// Cancels the task: its future is dropped (dropping its operations, which cancels them)
-    /// without being polled again, and awaiting this handle gives [`JoinError::Cancelled`].
-    /// A task that already finished keeps its output.
+    /// Cancels the task: its runtime drops its future (dropping its operations, which
+    /// cancels them) without polling it again, and then wakes whoever awaits this handle,
+    /// which gives [`JoinError::Cancelled`] (or [`JoinError::Panic`] if the future's `Drop`
+    /// panicked). A task that already finished keeps its output. The handle resolves only
+    /// once the future and everything it captured are dropped: on the runtime's thread, when
+    /// the runtime next runs (or is dropped).
     pub fn abort(&self) {
-        let task = {
-            let mut state = self.join.lock();
-            if state.finished {
-                return;
-            }
-            state.finished = true;
-            state.output = Some(Err(JoinError::Cancelled));
-            state.task.take()
-        };
-        // The runtime drops its future without polling it again.
+        let task = self.join.lock().task.clone();
         if let Some(task) = task {
             task.abort();
         }
     }
 
-    /// Whether the task has finished (or was aborted).
+    /// Whether the task has finished: its output (or panic, or cancellation) is in and its
+    /// future dropped. After [`abort`](JoinHandle::abort), false until the runtime has
+    /// dropped the future.
     pub fn is_finished(&self) -> bool {
         self.join.lock().finished
     }
