@@ -232,9 +232,14 @@ impl Runtime {
 }
 
 impl Drop for Runtime {
+    /// Drops every task with the runtime current (a task's `Drop` may spawn: the new task is
+    /// dropped too, unpolled), then shuts the reactor down; tasks spawned by what the reactor
+    /// drops meanwhile are dropped last.
     fn drop(&mut self) {
+        let _enter = context::enter_for_shutdown(self.handle.clone());
         self.handle.executor.shutdown();
         self.handle.reactor.shutdown();
+        self.handle.executor.shutdown();
     }
 }
 
