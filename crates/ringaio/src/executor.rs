@@ -97,8 +97,10 @@ impl Executor {
     }
 
     /// Runs up to `budget` queued tasks, each named to `reactor` as the current task;
-    /// returns how many ran.
+    /// returns how many ran. Wakes from other threads join the queue first: every tick sees
+    /// them, however busy the local queue is.
     pub(crate) fn run(&self, budget: usize, reactor: &Reactor) -> usize {
+        self.shared.take_remote();
         let mut ran = 0;
         while ran < budget {
             let Some(token) = self.shared.pop() else {
