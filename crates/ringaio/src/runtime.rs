@@ -21,6 +21,10 @@ use crate::JoinHandle;
 /// Tasks run per tick before the reactor is polled again.
 const TASKS_PER_TICK: usize = 128;
 
+/// Failed waits in a row, with requests in the ring, after which `block_on` gives up (the
+/// ring retries interruptions and a busy kernel itself).
+const WAIT_FAILURES: u32 = 3;
+
 /// Configures a [`Runtime`].
 #[derive(Clone, Debug)]
 pub struct Builder {
@@ -100,6 +104,7 @@ impl Builder {
             }
         }
         let reactor = Rc::new(Reactor::new(&config)?);
+        probe(&reactor)?;
         let executor = Executor::new(reactor.notifier().clone());
         // Requests a task awaits name it by token: no waker clone per request.
         // (The executor holds no reference to the reactor: no cycle.)
@@ -189,8 +194,15 @@ impl Runtime {
     /// meanwhile. Each tick runs the queued tasks, then enters the kernel once for all the
     /// requests they made (and waits there only when nothing is runnable).
     ///
+    /// When the ring cannot be entered (`io_uring_enter` fails, say under a seccomp profile
+    /// that denies it) while it holds no request yet, the runtime switches to the blocking
+    /// pool, as when io_uring is unavailable at start ([`fallback_reason`](Runtime::fallback_reason)
+    /// says why).
+    ///
     /// # Panics
-    /// When called from inside a ringaio runtime (that would deadlock); when `future` panics.
+    /// When called from inside a ringaio runtime (that would deadlock); when `future` panics;
+    /// when waiting for completions fails again and again with requests already in the ring
+    /// (the message carries the error).
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter(self.handle.clone());
         let executor = &self.handle.executor;
@@ -204,6 +216,11 @@ impl Runtime {
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         let woken = &shared.main_woken;
+        // A ring that cannot be entered shows here, before a request reaches it.
+        let mut failures = 0;
+        if let Err(e) = probe(reactor) {
+            wait_failed(reactor, &e, &mut failures);
+        }
         loop {
             if woken.take() {
                 let _current = CurrentTask::enter(reactor, MAIN_TASK, &waker);
@@ -223,11 +240,57 @@ impl Runtime {
             // Awake before the wakers run: their wakes need no eventfd write.
             shared.park.awake();
             reactor.drain();
-            if let Err(e) = waited {
-                tracing::error!(error = %e, "ringaio: waiting for completions failed");
-                std::thread::sleep(Duration::from_millis(1));
+            match waited {
+                Ok(()) => failures = 0,
+                Err(e) => wait_failed(reactor, &e, &mut failures),
             }
         }
+    }
+}
+
+/// Submits what is queued without waiting (arming the wake read on a new ring): a ring that
+/// cannot be entered shows before any request reaches it, and the reactor then switches to
+/// the blocking pool. No system call on a ring with nothing queued.
+///
+/// # Errors
+/// The enter's error, when the reactor could not switch.
+fn probe(reactor: &Reactor) -> io::Result<()> {
+    if reactor.backend() != Backend::Uring {
+        return Ok(());
+    }
+    match reactor.wait(Some(Duration::ZERO)) {
+        Err(e) if !reactor.fall_back(&enter_failure_reason(&e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A failed wait: the reactor switches to the blocking pool if its ring holds nothing yet;
+/// otherwise the wait is tried again after 1 ms, and after [`WAIT_FAILURES`] in a row
+/// `block_on` panics with the error (looping on it would hang the caller for good).
+fn wait_failed(reactor: &Reactor, e: &io::Error, failures: &mut u32) {
+    if reactor.fall_back(&enter_failure_reason(e)) {
+        *failures = 0;
+        return;
+    }
+    *failures += 1;
+    if *failures >= WAIT_FAILURES {
+        panic!(
+            "ringaio: waiting for completions failed {failures} times in a row with requests \
+             in flight: {e}"
+        );
+    }
+    tracing::error!(error = %e, "ringaio: waiting for completions failed");
+    std::thread::sleep(Duration::from_millis(1));
+}
+
+/// Why the runtime gave up its ring after `e` from `io_uring_enter`.
+fn enter_failure_reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => format!(
+            "io_uring_enter was refused ({e}) although io_uring_setup was allowed: a seccomp \
+             profile denies it; allow io_uring_enter to use io_uring"
+        ),
+        _ => format!("io_uring_enter failed before any request reached the ring: {e}"),
     }
 }
 
