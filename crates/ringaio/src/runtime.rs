@@ -171,7 +171,10 @@ impl Runtime {
         self.handle.reactor.backend()
     }
 
-    /// Why the runtime runs in fallback mode, if it does.
+    /// Why the runtime runs every operation on its thread pool, if it does: io_uring was
+    /// unavailable at start (the cause and the fix), the fallback backend was asked for, or
+    /// the ring could not be entered. The same text as the warning the runtime logs through
+    /// `tracing`, for applications without a subscriber.
     pub fn fallback_reason(&self) -> Option<&str> {
         self.handle.reactor.fallback_reason()
     }
