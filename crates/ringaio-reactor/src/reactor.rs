@@ -331,15 +331,16 @@ impl Reactor {
     /// when io_uring is unavailable at start): for a ring that cannot be entered, such as
     /// under a seccomp profile that allows `io_uring_setup` but denies `io_uring_enter`.
     /// Only while the ring holds no request but the reactor's own wake read (requests
-    /// already pushed cannot be moved); returns whether it switched (true also when the
-    /// reactor runs on the pool already). `reason` becomes the
+    /// already pushed cannot be moved), and not in a forked child (the ring is the
+    /// parent's); returns whether it switched. `reason` becomes the
     /// [`fallback_reason`](Reactor::fallback_reason) and is logged as a warning.
     pub fn fall_back(&self, reason: &str) -> bool {
         let mut inner = self.inner.borrow_mut();
-        if inner.ring.is_none() {
-            return !inner.shut;
-        }
-        if inner.shut || inner.in_kernel != usize::from(inner.wake_armed) || !inner.queue.is_empty()
+        if inner.ring.is_none()
+            || inner.shut
+            || inner.forked()
+            || inner.in_kernel != usize::from(inner.wake_armed)
+            || !inner.queue.is_empty()
         {
             return false;
         }
