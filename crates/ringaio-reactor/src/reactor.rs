@@ -30,6 +30,7 @@ mod user_timers;
 
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Live slots (requests not yet reaped by their waiter, or orphans the kernel holds).
     pub slots: usize,
