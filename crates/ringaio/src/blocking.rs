@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::thread;
 
 use ringaio_core::cqe_result;
-use ringaio_reactor::{BlockingCall, Key, Reactor};
+use ringaio_reactor::{BlockingCall, Key, Polled, Reactor};
 
 use crate::{context, spawn, JoinHandle};
 
@@ -89,7 +89,7 @@ impl Future for Call {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
+        let (Some(reactor), Some(key)) = (&this.reactor, this.key.take()) else {
             let Some(call) = this.call.take() else {
                 return Poll::Ready(Err(io::Error::other("polled after completion")));
             };
@@ -98,11 +98,13 @@ impl Future for Call {
             this.reactor = Some(reactor);
             return Poll::Pending;
         };
-        let Poll::Ready(outcome) = reactor.poll(key, cx) else {
-            return Poll::Pending;
-        };
-        this.key = None;
-        Poll::Ready(cqe_result(outcome.result).map(drop))
+        match reactor.poll(key, cx) {
+            Polled::Ready(outcome) => Poll::Ready(cqe_result(outcome.result).map(drop)),
+            Polled::Pending(key) => {
+                this.key = Some(key);
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -110,7 +112,7 @@ impl Drop for Call {
     fn drop(&mut self) {
         if let (Some(reactor), Some(key)) = (&self.reactor, self.key.take()) {
             // The closure is the pool's: nothing of ours for the reactor to keep.
-            reactor.release(key, &mut None::<()>);
+            reactor.release(key, ());
         }
     }
 }

@@ -7,10 +7,10 @@ use std::task::Context;
 use ringaio_core::Iocb;
 
 use super::{shut_down_error, Inner, Reactor};
+use crate::key::{Id, Key};
 use crate::pool::{BlockingCall, Pool};
 use crate::slots::{Route, NO_TASK};
 use crate::state::KERNEL;
-use crate::Key;
 
 impl Reactor {
     /// Runs `call` on the blocking pool, on threads of its own (at most 64, apart from the
@@ -22,36 +22,44 @@ impl Reactor {
     /// has not started (it is dropped); one that runs finishes.
     ///
     /// # Errors
-    /// A shut-down reactor (`call` is dropped).
+    /// A shut-down reactor, or a forked child's copy of one (`call` is dropped).
     pub fn submit_blocking(&self, call: BlockingCall, cx: &Context<'_>) -> io::Result<Key> {
         let task = self.task_of(cx.waker());
         let waker = (task == NO_TASK).then(|| cx.waker().clone());
         let mut inner = self.inner.borrow_mut();
-        if inner.shut {
+        let refused = if inner.shut {
+            Some(shut_down_error())
+        } else if inner.forked() {
+            // The pool's threads are the parent's.
+            Some(ringaio_core::forked_error())
+        } else {
+            None
+        };
+        if let Some(e) = refused {
             drop(inner);
             // Dropped with no borrow held: its captures are user code.
             drop(call);
-            return Err(shut_down_error());
+            return Err(e);
         }
-        let key = inner.submit_call(call, task);
+        let id = inner.submit_call(call, task);
         if let Some(waker) = waker {
-            inner.slots.set_waker(key, waker);
+            inner.slots.set_waker(id, waker);
         }
-        Ok(key)
+        Ok(Key::new(id, self.id))
     }
 }
 
 impl Inner {
-    fn submit_call(&mut self, call: BlockingCall, task: u32) -> Key {
+    fn submit_call(&mut self, call: BlockingCall, task: u32) -> Id {
         let threads = self.pool_threads;
         let notifier = &self.notifier;
         let pool = self
             .pool
             .get_or_insert_with(|| Pool::new(threads, notifier.clone()));
         // A slot like a NOP's: no memory, no fd to close if nobody takes the result.
-        let key = self.slots.insert(&Iocb::noop(), KERNEL, Route::Pool, task);
-        pool.submit_call(key.user_data(), call);
+        let id = self.slots.insert(&Iocb::noop(), KERNEL, Route::Pool, task);
+        pool.submit_call(id.user_data(), call);
         self.via_pool += 1;
-        key
+        id
     }
 }

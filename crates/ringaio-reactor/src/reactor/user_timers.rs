@@ -8,10 +8,10 @@ use std::time::Instant;
 use ringaio_core::{Iocb, Opcode};
 
 use super::Inner;
+use crate::key::Id;
 use crate::slots::Route;
 use crate::state::KERNEL;
 use crate::timers::timespec_duration;
-use crate::Key;
 
 impl Inner {
     /// Whether `iocb` is a timeout the timer list can run as the ring would: relative, with
@@ -22,14 +22,14 @@ impl Inner {
 
     /// Gives the `Timeout` `iocb` a slot on the timer list. A deadline too far to represent
     /// (`Duration::MAX`, `i64::MAX` seconds) never comes: such a timer ends only by cancel.
-    pub(super) fn submit_user_timer(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
+    pub(super) fn submit_user_timer(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
         iocb.validate()?;
         // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
         let after = unsafe { timespec_duration(iocb.addr) };
-        let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
+        let id = self.slots.insert(iocb, KERNEL, Route::Timer, task);
         if let Some(deadline) = Instant::now().checked_add(after) {
-            self.timers.insert(deadline, key);
+            self.timers.insert(deadline, id);
         }
-        Ok(key)
+        Ok(id)
     }
 }
