@@ -44,6 +44,7 @@ mod ops;
 mod park;
 mod runtime;
 mod schedule;
+mod task;
 pub mod time;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};

@@ -22,24 +22,21 @@ impl Reactor {
     /// has not started (it is dropped); one that runs finishes.
     ///
     /// # Errors
-    /// A shut-down reactor, or a forked child's copy of one (`call` is dropped).
+    /// A shut-down reactor (`call` is dropped).
     pub fn submit_blocking(&self, call: BlockingCall, cx: &Context<'_>) -> io::Result<Key> {
         let task = self.task_of(cx.waker());
         let waker = (task == NO_TASK).then(|| cx.waker().clone());
         let mut inner = self.inner.borrow_mut();
-        let refused = if inner.shut {
-            Some(shut_down_error())
-        } else if inner.forked() {
-            // The pool's threads are the parent's.
-            Some(ringaio_core::forked_error())
-        } else {
-            None
-        };
-        if let Some(e) = refused {
+        if inner.shut || inner.forked() {
+            let error = if inner.shut {
+                shut_down_error()
+            } else {
+                ringaio_core::forked_error()
+            };
             drop(inner);
             // Dropped with no borrow held: its captures are user code.
             drop(call);
-            return Err(e);
+            return Err(error);
         }
         let id = inner.submit_call(call, task);
         if let Some(waker) = waker {
@@ -57,9 +54,9 @@ impl Inner {
             .pool
             .get_or_insert_with(|| Pool::new(threads, notifier.clone()));
         // A slot like a NOP's: no memory, no fd to close if nobody takes the result.
-        let id = self.slots.insert(&Iocb::noop(), KERNEL, Route::Pool, task);
-        pool.submit_call(id.user_data(), call);
+        let key = self.slots.insert(&Iocb::noop(), KERNEL, Route::Pool, task);
+        pool.submit_call(key.user_data(), call);
         self.via_pool += 1;
-        id
+        key
     }
 }
