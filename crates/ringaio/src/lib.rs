@@ -46,6 +46,7 @@ mod schedule;
 pub mod time;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};
+pub use buf::BufResult;
 pub use join::{JoinError, JoinHandle};
 pub use ringaio_core::Opcode;
 pub use ringaio_reactor::{Backend, Stats};

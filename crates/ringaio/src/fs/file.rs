@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
 
-use crate::buf::{FixedBuf, IoBuf, IoBufMut};
+use crate::buf::{BufResult, FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
 use crate::fs::{Metadata, OpenOptions};
 use crate::op::Op;
@@ -84,12 +84,35 @@ impl File {
         File::from_fd(OwnedFd::from(file))
     }
 
-    /// Reads up to `buf.bytes_total()` bytes at `pos` into `buf` (from its start); returns how
-    /// many (0 at end of file). A request over the kernel's per-request limit reads a prefix.
+    /// Reads up to `buf.bytes_total()` bytes (a `Vec`'s capacity) at `pos` into `buf`, from
+    /// its start; returns how many, 0 only at the end of the file. The buffer's length is
+    /// then exactly that many (see [`IoBufMut`]: no stale bytes after a short read into a
+    /// reused buffer); read into [`IoBufMut::slice_mut`] to fill another part. A request
+    /// over the kernel's per-request limit reads a prefix.
+    ///
+    /// ```
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-read-{}", std::process::id()));
+    /// std::fs::write(&path, b"short")?;
+    /// ringaio::block_on(async {
+    ///     let file = File::open(&path).await?;
+    ///     let (n, buf) = file.read_at(vec![b'x'; 64], 0).await;
+    ///     assert_eq!(n?, 5);
+    ///     assert_eq!(buf, b"short", "the length is what was read");
+    ///     let (res, _) = file.read_at(Vec::new(), 0).await;
+    ///     assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    ///     Ok::<_, std::io::Error>(())
+    /// })?;
+    /// std::fs::remove_file(&path)
+    /// # }
+    /// ```
     ///
     /// # Errors
-    /// The read's error (EBADF, EINVAL for an offset past `i64::MAX`, ...). The buffer comes
-    /// back either way.
+    /// `InvalidInput` for a buffer with no room (`bytes_total() == 0`: an `Ok(0)` would look
+    /// like the end of the file); the read's error (EBADF, EINVAL for an offset past
+    /// `i64::MAX`, ...). The buffer comes back either way.
     pub fn read_at<B: IoBufMut>(
         &self,
         buf: B,
@@ -112,12 +135,17 @@ impl File {
         Op::new(Write::new(&self.fd, buf, 0, pos))
     }
 
-    /// Fills all of `buf.bytes_total()` from `pos`, looping over short reads and splitting
-    /// requests over the kernel's per-request limit.
+    /// Fills the whole buffer, all of `buf.bytes_total()` (a `Vec`'s capacity), from its start
+    /// with the bytes at `pos`, looping over short reads and splitting requests over the
+    /// kernel's per-request limit. What the buffer held before is overwritten; to fill only
+    /// part of it (say, after the bytes it holds), pass [`IoBufMut::slice_mut`]. A buffer with
+    /// no room is filled at once: `Ok(())`, as `std::io::Read::read_exact` with an empty
+    /// slice.
     ///
     /// # Errors
-    /// `UnexpectedEof` if the file ends first; the first read error otherwise.
-    pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+    /// `UnexpectedEof` if the file ends first (the buffer's length is then what was read);
+    /// the first read error otherwise.
+    pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, pos: u64) -> BufResult<(), B> {
         let total = buf.bytes_total();
         let mut done = 0;
         while done < total {
@@ -145,7 +173,7 @@ impl File {
     ///
     /// # Errors
     /// `WriteZero` if the kernel accepts no bytes; the first write error otherwise.
-    pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+    pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, pos: u64) -> BufResult<(), B> {
         let total = buf.bytes_init();
         let mut done = 0;
         while done < total {

@@ -5,7 +5,7 @@ use std::io;
 use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
-use crate::buf::{on_registered_slot, IoBufMut};
+use crate::buf::{no_room, on_registered_slot, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -48,9 +48,13 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
         match result {
+            // Checked only when nothing was read, off the path of every read that was.
+            Ok(0) if self.at >= self.buf.bytes_total() => (Err(no_room()), self.buf),
             Ok(n) => {
                 let n = n as usize;
-                // SAFETY: the kernel wrote `n` bytes from `at`, within bytes_total.
+                // SAFETY: the bytes before `at` were filled by earlier reads of this buffer
+                // (`read_exact_at`) or `at` is 0; the kernel wrote `n` bytes from `at`,
+                // within bytes_total.
                 unsafe { self.buf.set_init(self.at + n) };
                 (Ok(n), self.buf)
             }
