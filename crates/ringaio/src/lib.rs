@@ -44,6 +44,7 @@ mod park;
 mod runtime;
 mod schedule;
 pub mod time;
+mod unblock;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};
 pub use buf::BufResult;
