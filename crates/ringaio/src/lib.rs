@@ -37,6 +37,7 @@ mod context;
 mod executor;
 mod fd;
 pub mod fs;
+pub mod io;
 mod join;
 mod op;
 mod ops;

@@ -117,6 +117,11 @@ impl File {
         OpenOptions::new()
     }
 
+    /// The fd the file's requests hold on to.
+    pub(crate) fn shared_fd(&self) -> &SharedFd {
+        &self.fd
+    }
+
     pub(crate) fn from_fd(fd: OwnedFd) -> File {
         File {
             fd: SharedFd::new(fd),
