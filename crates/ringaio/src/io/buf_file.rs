@@ -32,7 +32,7 @@ const MAX_READ: usize = 8 << 20;
 /// Dropping a `BufFile` with unwritten bytes loses them: `flush` (or `close`) first.
 ///
 /// ```
-/// use futures::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+/// use futures::io::{AsyncBufReadExt, AsyncWriteExt};
 /// use ringaio::io::BufFile;
 ///
 /// # fn main() -> std::io::Result<()> {
