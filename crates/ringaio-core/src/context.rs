@@ -239,6 +239,11 @@ impl Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
+        if self.ring.as_ref().is_some_and(Ring::forked) {
+            // A forked child's copy: the requests are the parent's, to cancel and wait for.
+            std::mem::forget(self.ring.take());
+            return;
+        }
         let targets: Vec<u64> = self
             .in_flight
             .iter()

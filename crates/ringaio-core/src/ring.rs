@@ -32,14 +32,15 @@ pub struct Completion {
 /// The completions a [`Ring`] has, from [`Ring::completions`].
 pub struct Completions<'a> {
     backlog: &'a mut VecDeque<Completion>,
-    cq: cqueue::CompletionQueue<'a>,
+    /// `None` in a forked child: the CQ is the parent's, and even its head must not move.
+    cq: Option<cqueue::CompletionQueue<'a>>,
 }
 
 impl fmt::Debug for Completions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Completions")
             .field("backlog", &self.backlog.len())
-            .field("in_cq", &self.cq.len())
+            .field("in_cq", &self.cq.as_ref().map_or(0, |cq| cq.len()))
             .finish()
     }
 }
@@ -52,7 +53,7 @@ impl Iterator for Completions<'_> {
         if let Some(c) = self.backlog.pop_front() {
             return Some(c);
         }
-        self.cq.next().map(|cqe| Completion::from(&cqe))
+        self.cq.as_mut()?.next().map(|cqe| Completion::from(&cqe))
     }
 }
 
@@ -149,6 +150,7 @@ impl RingBuilder {
                 ),
             ));
         }
+        let born = crate::fork_generation();
         let cq = self
             .cq_entries
             .unwrap_or(self.entries.saturating_mul(2))
@@ -195,7 +197,7 @@ impl RingBuilder {
                 b.setup_no_sqarray();
             }
             match b.build(self.entries) {
-                Ok(uring) => return Ok(Ring::from_uring(uring, mode)),
+                Ok(uring) => return Ok(Ring::from_uring(uring, mode, born)),
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => last = Some(e),
                 Err(e) => return Err(classify_setup_error(e)),
             }
@@ -218,6 +220,9 @@ pub struct Ring {
     backlog: VecDeque<Completion>,
     /// The ring's fd in a thread's registered-ring table.
     ring_fd: RingFd,
+    /// The process's fork generation when the ring was built: in a forked child the ring
+    /// is the parent's, and every call that would reach the kernel is refused.
+    born: u32,
 }
 
 /// Where a ring stands with its fd registration (single-issuer rings without SQPOLL).
@@ -234,6 +239,11 @@ enum RingFd {
 
 impl Drop for Ring {
     fn drop(&mut self) {
+        // In a forked child only the child's own mappings and fd go (the parent's ring lives
+        // on); its registered-ring table is empty.
+        if self.forked() {
+            return;
+        }
         if let RingFd::Registered(registered) = &self.ring_fd {
             registered.unregister(self.uring.as_raw_fd());
         }
@@ -270,7 +280,7 @@ impl Ring {
         Ring::builder().entries(entries).build()
     }
 
-    fn from_uring(uring: IoUring, mode: SetupMode) -> Ring {
+    fn from_uring(uring: IoUring, mode: SetupMode, born: u32) -> Ring {
         let mut probe = io_uring::Probe::new();
         let probed = uring.submitter().register_probe(&mut probe).is_ok();
         let mut supported = OpSet::EMPTY;
@@ -307,7 +317,25 @@ impl Ring {
             } else {
                 RingFd::Unused
             },
+            born,
         }
+    }
+
+    /// Whether this is a forked child of the process that built the ring: the ring is the
+    /// parent's then, and every call that would reach the kernel fails with
+    /// [`forked_error`](crate::forked_error).
+    #[inline(always)]
+    pub fn forked(&self) -> bool {
+        crate::is_forked_since(self.born)
+    }
+
+    /// `Err(forked_error())` in a forked child.
+    #[inline(always)]
+    fn check_fork(&self) -> io::Result<()> {
+        if self.forked() {
+            return Err(crate::forked_error());
+        }
+        Ok(())
     }
 
     /// Whether this kernel implements `op` (from `IORING_REGISTER_PROBE`).
@@ -348,11 +376,18 @@ impl Ring {
 
     /// SQEs pushed and not yet submitted.
     pub fn sq_pending(&mut self) -> usize {
+        // Even a look syncs the queue's tail back: never in a forked child.
+        if self.forked() {
+            return 0;
+        }
         self.uring.submission().len()
     }
 
     /// How many completions the kernel had to drop or hold back because the CQ was full.
     pub fn overflow(&mut self) -> u32 {
+        if self.forked() {
+            return 0;
+        }
         self.uring.completion().overflow()
     }
 
@@ -386,6 +421,7 @@ impl Ring {
         target: Target,
         user_data: u64,
     ) -> io::Result<()> {
+        self.check_fork()?;
         if let Some(raw) = hot_sqe(iocb, target, user_data) {
             // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
             if unsafe { self.uring.submission().push(&raw.into_entry()) }.is_ok() {
@@ -428,6 +464,7 @@ impl Ring {
     ///   request.
     #[inline(always)]
     pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         if unsafe { self.uring.submission().push(sqe) }.is_ok() {
             return Ok(());
@@ -468,11 +505,13 @@ impl Ring {
     /// # Errors
     /// As [`Ring::submit`].
     pub fn submit_and_wait(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        self.check_fork()?;
         let want = want.saturating_sub(self.backlog.len() + self.uring.completion().len());
         self.enter(want, timeout)
     }
 
     fn enter(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        self.check_fork()?;
         if let RingFd::OnFirstEnter = self.ring_fd {
             self.ring_fd = match RegisteredRing::register(self.uring.as_raw_fd()) {
                 Ok(registered) => RingFd::Registered(registered),
@@ -602,8 +641,11 @@ impl Ring {
     /// body should be inlined, where [`drain`](Ring::drain)'s closure would be a call.
     #[inline]
     pub fn completions(&mut self) -> Completions<'_> {
-        let mut cq = self.uring.completion();
-        cq.sync();
+        let cq = (!self.forked()).then(|| {
+            let mut cq = self.uring.completion();
+            cq.sync();
+            cq
+        });
         Completions {
             backlog: &mut self.backlog,
             cq,
@@ -616,6 +658,7 @@ impl Ring {
     /// # Errors
     /// As `IORING_REGISTER_FILES` (EBUSY if a table exists, EMFILE, EBADF, ...).
     pub fn register_files(&mut self, fds: &[RawFd]) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_files(fds)
     }
 
@@ -626,6 +669,7 @@ impl Ring {
     /// As `IORING_REGISTER_FILES` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table exists,
     /// EINVAL on kernels before 5.19 lacking sparse tables, EMFILE over `RLIMIT_NOFILE`).
     pub fn register_files_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_files_sparse(n)
     }
 
@@ -634,6 +678,7 @@ impl Ring {
     /// # Errors
     /// As `IORING_REGISTER_FILES_UPDATE`.
     pub fn update_files(&mut self, offset: u32, fds: &[RawFd]) -> io::Result<usize> {
+        self.check_fork()?;
         self.uring.submitter().register_files_update(offset, fds)
     }
 
@@ -642,6 +687,7 @@ impl Ring {
     /// # Errors
     /// ENXIO when none is registered.
     pub fn unregister_files(&mut self) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().unregister_files()
     }
 
@@ -654,6 +700,7 @@ impl Ring {
     /// - The memory of every iovec stays valid until [`Ring::unregister_buffers`] or the ring
     ///   is dropped, and no request in flight uses it past that point.
     pub unsafe fn register_buffers(&mut self, bufs: &[libc::iovec]) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         unsafe { self.uring.submitter().register_buffers(bufs) }
     }
@@ -665,6 +712,7 @@ impl Ring {
     /// As `IORING_REGISTER_BUFFERS2` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table
     /// exists, EINVAL on kernels before 5.19).
     pub fn register_buffers_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_buffers_sparse(n)
     }
 
@@ -681,6 +729,7 @@ impl Ring {
     /// guarantee no later request uses the index. The kernel pins the pages, but once freed
     /// they may belong to another allocation.
     pub unsafe fn update_buffers(&mut self, offset: u32, bufs: &[libc::iovec]) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         unsafe {
             self.uring
@@ -694,6 +743,7 @@ impl Ring {
     /// # Errors
     /// ENXIO when none are registered.
     pub fn unregister_buffers(&mut self) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().unregister_buffers()
     }
 }

@@ -69,6 +69,9 @@ struct Inner {
     wake_buf: Box<u64>,
     wake_armed: bool,
     shut: bool,
+    /// The process's fork generation when the reactor was built: in a forked child the
+    /// ring, the pool and every request are the parent's (see `Inner::forked`).
+    born: u32,
     via_ring: u64,
     via_pool: u64,
 }
@@ -96,6 +99,7 @@ pub struct Reactor {
     inner: RefCell<Inner>,
     /// What this reactor's keys carry (`next_reactor_id`).
     id: u64,
+    /// The process's fork generation when the reactor was built (`forked`).
     /// The opcodes the ring runs, read without a borrow.
     ring_ops: Cell<OpSet>,
     /// Where this reactor's registered-buffer slots come back to.
@@ -185,6 +189,7 @@ impl Reactor {
     /// # Errors
     /// Ring setup errors other than "unavailable" (say EMFILE), and eventfd errors.
     pub fn new(config: &Config) -> io::Result<Reactor> {
+        let born = ringaio_core::fork_generation();
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
         let mut fixed_files = 0;
@@ -277,6 +282,7 @@ impl Reactor {
                 wake_buf: Box::new(0),
                 wake_armed: false,
                 shut: false,
+                born,
                 via_ring: 0,
                 via_pool: 0,
             }),
@@ -380,6 +386,9 @@ impl Reactor {
     /// the file). One `io_uring_register` call; nothing if `fd` has no slot.
     pub fn unregister_file(&self, fd: RawFd) {
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            return;
+        }
         let Some(slot) = inner.files.remove(fd) else {
             return;
         };
@@ -551,13 +560,18 @@ impl Reactor {
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Polled {
         self.check_owner(&key);
         let waker = cx.waker();
-        let polled = self
-            .inner
-            .borrow_mut()
-            .slots
-            .poll(key.id(), waker, || self.task_of(waker));
-        match polled {
+        let mut inner = self.inner.borrow_mut();
+        match inner.slots.poll(key.id(), waker, || self.task_of(waker)) {
             Poll::Ready(outcome) => Polled::Ready(outcome),
+            Poll::Pending if inner.forked() => {
+                // The request is the parent's, running on the parent's memory: this copy of
+                // it never completes here, and nothing will write into the child's copy.
+                inner.slots.remove(key.id());
+                Polled::Ready(Outcome {
+                    result: -libc::ECANCELED,
+                    flags: 0,
+                })
+            }
             Poll::Pending => Polled::Pending(key),
         }
     }
@@ -597,6 +611,12 @@ impl Reactor {
         }
         let mut resources = Some(resources);
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            // The pool and ring are the parent's: touch neither, and keep what was handed over.
+            drop(inner);
+            std::mem::forget(resources);
+            return;
+        }
         let keep = || -> Resources { Box::new(resources.take()) };
         let released = inner.slots.release(key.id(), keep);
         if released == (Release::Kept { cancel: true }) {
@@ -623,6 +643,9 @@ impl Reactor {
             return;
         }
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            return;
+        }
         if inner.slots.mark_cancelling(key.id()) {
             inner.send_cancel(key.id());
         }
@@ -699,9 +722,19 @@ impl Reactor {
                 return;
             }
             inner.shut = true;
+            if inner.forked() {
+                // A forked child's copy: the ring, the pool's threads and every request are
+                // the parent's. Cancel and wait for nothing, join nothing, leak it all.
+                inner.leak_everything();
+                std::mem::forget(inner.pool.take());
+                std::mem::forget(inner.ring.take());
+                self.ring_ops.set(OpSet::EMPTY);
+                return;
+            }
             inner.cancel_everything();
         }
-        let deadline = Instant::now() + self.shutdown_timeout;
+        let start = Instant::now();
+        let deadline = start.checked_add(self.shutdown_timeout);
         loop {
             self.drain();
             let mut inner = self.inner.borrow_mut();
@@ -709,13 +742,9 @@ impl Reactor {
             if held == 0 && !inner.wake_armed {
                 break;
             }
-            let now = Instant::now();
-            if now >= deadline {
-                let leaked = inner.slots.leak_all_held();
-                if inner.wake_armed {
-                    let buf = std::mem::replace(&mut inner.wake_buf, Box::new(0));
-                    std::mem::forget(buf);
-                }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                let leaked = inner.leak_everything();
                 tracing::warn!(
                     leaked,
                     "ringaio reactor shutdown: the kernel still holds requests after {:?}; \
@@ -724,10 +753,10 @@ impl Reactor {
                 );
                 break;
             }
-            if let Err(e) = inner.wait(Some(deadline - now), &self.notifier) {
-                tracing::error!(error = %e, "ringaio reactor shutdown: wait failed");
-                drop(inner);
-                self.inner.borrow_mut().slots.leak_all_held();
+            if let Err(e) = inner.wait(left, &self.notifier) {
+                let leaked = inner.leak_everything();
+                tracing::error!(error = %e, leaked, "ringaio reactor shutdown: wait failed; \
+                    what the kernel still holds is leaked, not freed");
                 break;
             }
         }
@@ -735,7 +764,9 @@ impl Reactor {
         self.ring_ops.set(OpSet::EMPTY);
         inner.timers.clear();
         if let Some(pool) = inner.pool.as_mut() {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if !pool.shutdown(left.max(Duration::from_millis(100))) {
                 tracing::warn!("ringaio blocking pool: threads still busy at shutdown, detached");
             }
@@ -751,6 +782,14 @@ impl Drop for Reactor {
 }
 
 impl Inner {
+    /// Whether this is a forked child of the process that built the reactor: its ring,
+    /// pool threads, eventfd read and requests are the parent's, so the child submits,
+    /// cancels and waits for nothing, and leaks on shutdown.
+    #[inline]
+    fn forked(&self) -> bool {
+        ringaio_core::is_forked_since(self.born)
+    }
+
     fn route(&self, iocb: &Iocb) -> Route {
         match &self.ring {
             Some(ring) if ring.supports(iocb.opcode) => Route::Ring,
@@ -791,6 +830,9 @@ impl Inner {
     fn submit_slow(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
         if self.shut {
             return Err(shut_down_error());
+        }
+        if self.forked() {
+            return Err(ringaio_core::forked_error());
         }
         if iocb.opcode == Opcode::AsyncCancel {
             // Cancellation goes through `Reactor::cancel`, which knows the request's route.
@@ -896,6 +938,15 @@ impl Inner {
         }
     }
 
+    /// Gives up on every request the kernel still holds, and on the eventfd read: what they
+    /// point at is leaked, never freed. Returns how many requests.
+    fn leak_everything(&mut self) -> usize {
+        if self.wake_armed {
+            std::mem::forget(std::mem::replace(&mut self.wake_buf, Box::new(0)));
+        }
+        self.slots.leak_all_held()
+    }
+
     fn cancel_everything(&mut self) {
         let held: Vec<Id> = self
             .slots
@@ -922,6 +973,9 @@ impl Inner {
 
     /// One wait: arm the wake read, then one enter (or a poll of the eventfd in fallback).
     fn wait(&mut self, timeout: Option<Duration>, notifier: &Notifier) -> io::Result<()> {
+        if self.forked() {
+            return Err(ringaio_core::forked_error());
+        }
         let timeout = match (timeout, self.timers.next_in(Instant::now)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -980,7 +1034,11 @@ impl Inner {
                 n += 1;
             }
         }
-        if let Some(pool) = &self.pool {
+        if let Some(pool) = self
+            .pool
+            .as_ref()
+            .filter(|_| !ringaio_core::is_forked_since(self.born))
+        {
             pool.take_done(&mut out.pool_done);
         }
         std::mem::swap(&mut self.local_done, &mut out.local_done);
