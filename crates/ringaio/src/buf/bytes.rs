@@ -4,20 +4,10 @@ use bytes::{Bytes, BytesMut};
 
 use super::{IoBuf, IoBufMut};
 
-// SAFETY: a `Bytes`' memory is heap or 'static memory that does not move when the handle
-// does and lives while any handle to it does; all `len` bytes are initialized, and the length
-// changes only through `&mut self`.
-unsafe impl IoBuf for Bytes {
-    fn stable_ptr(&self) -> *const u8 {
-        self.as_ptr()
-    }
-    fn bytes_init(&self) -> usize {
-        self.len()
-    }
-    fn bytes_total(&self) -> usize {
-        self.len()
-    }
-}
+// A `Bytes`' memory is heap or 'static memory that does not move when the handle does and
+// lives while any handle to it does; all `len` bytes are initialized, and the length changes
+// only through `&mut self`.
+super::io_buf::io_buf_for_slice!(Bytes);
 
 // SAFETY: a `BytesMut` owns its view of a heap block exclusively (split views never overlap);
 // the block does not move when the handle does; `capacity` bytes are allocated, `len`

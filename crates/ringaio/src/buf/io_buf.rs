@@ -162,6 +162,8 @@ macro_rules! io_buf_for_slice {
     )*};
 }
 
+pub(super) use io_buf_for_slice;
+
 // A boxed slice's heap block does not move when the box does; 'static memory never moves
 // nor dies. All their bytes are initialized, and their lengths never change.
 io_buf_for_slice!(Box<[u8]>, &'static [u8], &'static str);
