@@ -142,6 +142,15 @@ impl AlignedBuf {
     }
 }
 
+/// ```
+/// use ringaio::buf::AlignedBuf;
+///
+/// let mut buf = AlignedBuf::new(4096, 4096)?;
+/// buf[..5].copy_from_slice(b"hello");
+/// assert_eq!(&buf[..5], b"hello");
+/// assert_eq!(buf.as_ref().len(), 4096);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 impl Deref for AlignedBuf {
     type Target = [u8];
 

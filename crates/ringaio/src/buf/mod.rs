@@ -24,6 +24,26 @@ pub use io_buf::{IoBuf, IoBufMut};
 pub use slice::Slice;
 
 /// What an operation that takes a buffer gives: its result, and the buffer back.
+///
+/// ```
+/// use ringaio::BufResult;
+/// use ringaio::fs::File;
+///
+/// async fn read_head(file: &File) -> BufResult<usize, Vec<u8>> {
+///     file.read_at(Vec::with_capacity(16), 0).await
+/// }
+///
+/// # fn main() -> std::io::Result<()> {
+/// let path = std::env::temp_dir().join(format!("ringaio-doc-bufresult-{}", std::process::id()));
+/// std::fs::write(&path, b"head")?;
+/// let (n, buf) = ringaio::block_on(async {
+///     let file = File::open(&path).await?;
+///     Ok::<_, std::io::Error>(read_head(&file).await)
+/// })?;
+/// assert_eq!((n?, &buf[..]), (4, &b"head"[..]));
+/// std::fs::remove_file(&path)
+/// # }
+/// ```
 pub type BufResult<T, B> = (std::io::Result<T>, B);
 
 /// The error for a read into a buffer with no room: an `Ok(0)` would read as the end of the

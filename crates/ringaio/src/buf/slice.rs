@@ -16,6 +16,17 @@ use super::{AlignedBuf, IoBuf, IoBufMut};
 /// initialized bytes that fall inside it. A read into a slice writes from `begin`; the
 /// buffer's length then grows to cover what was read (bytes between the old length and
 /// `begin` are zeroed first, so they count as initialized) and never shrinks.
+///
+/// ```
+/// use ringaio::buf::{IoBuf, IoBufMut, Slice};
+///
+/// let slice: Slice<Vec<u8>> = b"0123456789".to_vec().slice_mut(2..5);
+/// assert_eq!((slice.begin(), slice.end()), (2, 5));
+/// assert_eq!(&slice[..], b"234", "derefs to the initialized bytes inside it");
+/// assert_eq!(slice.get_ref().len(), 10);
+/// assert_eq!(slice.bytes_total(), 3);
+/// assert_eq!(slice.into_inner(), b"0123456789");
+/// ```
 #[derive(Debug)]
 pub struct Slice<T> {
     buf: T,

@@ -48,6 +48,19 @@ impl Dir {
     }
 
     /// Wraps a directory opened by std (`std::fs::File::open(dir)`).
+    ///
+    /// ```
+    /// use ringaio::fs::{Dir, File};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// ringaio::block_on(async {
+    ///     let dir = Dir::from_std(std::fs::File::open("/")?);
+    ///     let root = File::options().read(true).open_at(&dir, ".").await?;
+    ///     assert!(root.metadata().await?.is_dir());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn from_std(dir: std::fs::File) -> Dir {
         Dir::from_fd(OwnedFd::from(dir))
     }

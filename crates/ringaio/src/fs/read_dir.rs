@@ -162,6 +162,23 @@ impl fmt::Debug for ReadDir {
 }
 
 /// One entry of a directory, from [`ReadDir`].
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// let top = std::env::temp_dir().join(format!("ringaio-doc-entry-{}", std::process::id()));
+/// ringaio::block_on(async {
+///     ringaio::fs::create_dir_all(&top).await?;
+///     ringaio::fs::write(top.join("one"), b"1").await?;
+///     let mut entries = ringaio::fs::read_dir(&top).await?;
+///     let entry = entries.next_entry().await?.expect("one entry");
+///     assert_eq!(entry.file_name(), "one");
+///     assert_eq!(entry.path(), top.join("one"));
+///     assert!(entry.file_type()?.is_file());
+///     assert_eq!(entry.metadata().await?.len(), 1);
+///     ringaio::fs::remove_dir_all(&top).await
+/// })
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct DirEntry {
     path: PathBuf,

@@ -81,6 +81,26 @@ impl BufFile {
     }
 
     /// Wraps `file` with the cursor at 0 and a buffer of `capacity` bytes (at least 1).
+    ///
+    /// ```
+    /// use futures::io::AsyncReadExt;
+    /// use ringaio::io::BufFile;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-bufcap-{}", std::process::id()));
+    /// std::fs::write(&path, b"0123456789")?;
+    /// ringaio::block_on(async {
+    ///     let mut file = BufFile::with_capacity(4, ringaio::fs::File::open(&path).await?);
+    ///     let mut three = [0u8; 3];
+    ///     file.read_exact(&mut three).await?;
+    ///     assert_eq!(file.position(), 3);
+    ///     assert!(file.get_ref().metadata().await?.is_file());
+    ///     let plain = file.into_inner();
+    ///     plain.close().await
+    /// })?;
+    /// std::fs::remove_file(&path)
+    /// # }
+    /// ```
     pub fn with_capacity(capacity: usize, file: File) -> BufFile {
         BufFile {
             file,

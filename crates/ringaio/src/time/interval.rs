@@ -88,6 +88,23 @@ impl Interval {
     }
 
     /// Starts the schedule again: the next tick one period from now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringaio::time::{interval, Instant};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// ringaio::block_on(async {
+    ///     let mut every = interval(Duration::from_millis(2));
+    ///     assert_eq!(every.period(), Duration::from_millis(2));
+    ///     let reset_at = Instant::now();
+    ///     every.reset();
+    ///     let tick = every.tick().await?;
+    ///     assert!(tick >= reset_at + every.period(), "the next tick moved a period away");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub fn reset(&mut self) {
         self.next = Instant::now().checked_add(self.period);
     }
