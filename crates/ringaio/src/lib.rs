@@ -45,6 +45,7 @@ mod park;
 mod runtime;
 mod schedule;
 pub mod time;
+mod timed;
 mod unblock;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};

@@ -178,6 +178,17 @@ impl<T: Operation> Op<T> {
     }
 }
 
+impl<T: Operation> Op<T> {
+    /// Asks for the request to be cancelled, if it was submitted and has not completed; its
+    /// result still comes through `poll` (`ECANCELED`, or the real one if it won the race),
+    /// and with it the operation's buffers.
+    pub(crate) fn cancel(&self) {
+        if let (Some(reactor), Some(key)) = (&self.reactor, &self.key) {
+            reactor.cancel(key);
+        }
+    }
+}
+
 impl<T: Operation> Drop for Op<T> {
     #[inline]
     fn drop(&mut self) {

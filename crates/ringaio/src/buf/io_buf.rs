@@ -162,6 +162,7 @@ macro_rules! io_buf_for_slice {
     )*};
 }
 
+#[cfg(feature = "bytes")]
 pub(super) use io_buf_for_slice;
 
 // A boxed slice's heap block does not move when the box does; 'static memory never moves

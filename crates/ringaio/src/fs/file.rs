@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::buf::{BufResult, FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
@@ -14,6 +15,7 @@ use crate::ops::{
     Close, Fadvise, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Statx, SyncRange, Write,
     WriteV,
 };
+use crate::timed::Timed;
 use crate::unblock::unblock;
 
 /// An open file. All I/O is positioned (`pread`/`pwrite` style): there is no cursor, so one
@@ -182,6 +184,71 @@ impl File {
         pos: u64,
     ) -> impl Future<Output = (io::Result<usize>, B)> {
         Op::new(Write::new(&self.fd, buf, 0, pos))
+    }
+
+    /// [`read_at`](File::read_at) with a deadline `timeout` after the first poll: when it
+    /// passes first, the read is cancelled, and once the kernel (or the pool) has let go of
+    /// the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
+    /// [`time::timeout`](crate::time::timeout) around it), which leaves the buffer to the
+    /// runtime until the request ends, this gives it back. A read that completes in the race
+    /// with the cancel gives its bytes as usual.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let (socket, _peer) = std::os::unix::net::UnixStream::pair()?;
+    /// ringaio::block_on(async {
+    ///     let pipe = File::from_std(std::fs::File::from(std::os::fd::OwnedFd::from(socket)));
+    ///     // Nothing is ever written: the read times out, and the buffer comes back.
+    ///     let (res, buf) = pipe.read_at_timeout(vec![0u8; 64], 0, Duration::from_millis(5)).await;
+    ///     assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+    ///     assert_eq!(buf.capacity(), 64);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// `TimedOut` when the deadline passed first; otherwise as [`read_at`](File::read_at).
+    pub fn read_at_timeout<B: IoBufMut>(
+        &self,
+        buf: B,
+        pos: u64,
+        timeout: Duration,
+    ) -> impl Future<Output = BufResult<usize, B>> {
+        Timed::new(Read::new(&self.fd, buf, 0, pos), timeout)
+    }
+
+    /// [`write_at`](File::write_at) with a deadline `timeout` after the first poll, as
+    /// [`read_at_timeout`](File::read_at_timeout): the buffer comes back with a `TimedOut`
+    /// error when the deadline passes first.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-wtimeout-{}", std::process::id()));
+    /// ringaio::block_on(async {
+    ///     let file = File::create(&path).await?;
+    ///     let (n, _) = file.write_at_timeout(b"in time".to_vec(), 0, Duration::from_secs(60)).await;
+    ///     assert_eq!(n?, 7);
+    ///     ringaio::fs::remove_file(&path).await
+    /// })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// `TimedOut` when the deadline passed first; otherwise as [`write_at`](File::write_at).
+    pub fn write_at_timeout<B: IoBuf>(
+        &self,
+        buf: B,
+        pos: u64,
+        timeout: Duration,
+    ) -> impl Future<Output = BufResult<usize, B>> {
+        Timed::new(Write::new(&self.fd, buf, 0, pos), timeout)
     }
 
     /// Fills the whole buffer, all of `buf.bytes_total()` (a `Vec`'s capacity), from its start
