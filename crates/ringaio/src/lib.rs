@@ -40,6 +40,8 @@ pub mod fs;
 pub mod io;
 mod join;
 mod op;
+#[cfg(feature = "trace-ops")]
+mod op_trace;
 mod ops;
 mod park;
 mod runtime;
