@@ -125,6 +125,18 @@ impl fmt::Debug for Reactor {
     }
 }
 
+/// Smallest CQ a configuration may name: below it the in-flight budget (half the CQ, less
+/// the wake read and the timer reserve) would leave no room for a request beside the wake
+/// read, and a budget forced up to make room would let the CQ overflow.
+pub const MIN_CQ_ENTRIES: u32 = 8;
+
+fn too_small_cq(cq: u32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("cq_entries {cq} is too small: the reactor needs at least {MIN_CQ_ENTRIES}"),
+    )
+}
+
 /// Smallest CQ the reactor asks for.
 const MIN_CQ: u32 = 4096;
 /// Largest CQ the kernel allows (`IORING_MAX_CQ_ENTRIES`).
@@ -187,8 +199,12 @@ impl Reactor {
     /// fallback mode and logs one warning saying why and how to enable io_uring.
     ///
     /// # Errors
-    /// Ring setup errors other than "unavailable" (say EMFILE), and eventfd errors.
+    /// `InvalidInput` for `cq_entries` below [`MIN_CQ_ENTRIES`]; ring setup errors other than
+    /// "unavailable" (say EMFILE), and eventfd errors.
     pub fn new(config: &Config) -> io::Result<Reactor> {
+        if let Some(cq) = config.cq_entries.filter(|&cq| cq < MIN_CQ_ENTRIES) {
+            return Err(too_small_cq(cq));
+        }
         let born = ringaio_core::fork_generation();
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
@@ -255,8 +271,11 @@ impl Reactor {
         // their cancels: the CQ cannot overflow.
         let budget = ring.as_ref().map_or(0, |r| {
             let half = r.cq_entries() / 2;
-            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4)).max(1)
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4))
         });
+        if ring.is_some() && budget < 2 {
+            return Err(too_small_cq(config.cq_entries.unwrap_or(0)));
+        }
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);

@@ -15,8 +15,8 @@ use super::Slice;
 ///   is moved (heap memory, or `'static` memory).
 /// - The first [`bytes_init`](IoBuf::bytes_init) of them are initialized, and
 ///   `bytes_init() <= bytes_total()`.
-/// - Neither count changes except through `&mut self` methods (the runtime reads them
-///   once per request).
+/// - Either count changes only through `&mut self` methods; the runtime reads them again
+///   where it relies on them rather than trusting earlier values.
 pub unsafe trait IoBuf: Unpin + 'static {
     /// Where the bytes start.
     fn stable_ptr(&self) -> *const u8;

@@ -265,6 +265,11 @@ impl File {
         let total = buf.bytes_total();
         let mut done = 0;
         while done < total {
+            if done >= buf.bytes_total() {
+                // The buffer now reports less room than it had: it cannot be filled.
+                let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "the buffer's room shrank");
+                return (Err(eof), buf);
+            }
             let at = match offset(pos, done) {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),

@@ -29,12 +29,20 @@ impl<B: IoBufMut> Read<B> {
     }
 }
 
+impl<B: IoBufMut> Read<B> {
+    /// Where in the buffer the bytes go, within its room (a buffer may report less room than
+    /// when the read was made).
+    fn start(&self) -> usize {
+        self.at.min(self.buf.bytes_total())
+    }
+}
+
 // SAFETY: the iocb points into `buf`, whose memory is stable (`IoBufMut`) and owned by self.
 unsafe impl<B: IoBufMut> Operation for Read<B> {
     type Output = (io::Result<usize>, B);
 
     fn iocb(&mut self) -> Iocb {
-        let at = self.at.min(self.buf.bytes_total());
+        let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
         Iocb::pread(Target::Fd(self.fd.raw()), ptr, len, self.pos)
@@ -49,13 +57,15 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
         match result {
             // Checked only when nothing was read, off the path of every read that was.
-            Ok(0) if self.at >= self.buf.bytes_total() => (Err(no_room()), self.buf),
+            Ok(0) if self.start() >= self.buf.bytes_total() => (Err(no_room()), self.buf),
             Ok(n) => {
                 let n = n as usize;
-                // SAFETY: the bytes before `at` were filled by earlier reads of this buffer
-                // (`read_exact_at`) or `at` is 0; the kernel wrote `n` bytes from `at`,
-                // within bytes_total.
-                unsafe { self.buf.set_init(self.at + n) };
+                // The kernel wrote `n` bytes from where the request started (`start`, as
+                // `iocb` clamped it), no more than the room it was given.
+                let end = (self.start() + n).min(self.buf.bytes_total());
+                // SAFETY: the first `end` bytes are initialized (the ones before `start` were
+                // already, the caller's contract), and `end <= bytes_total()`.
+                unsafe { self.buf.set_init(end) };
                 (Ok(n), self.buf)
             }
             Err(e) => (Err(e), self.buf),
