@@ -10,6 +10,7 @@ use crate::ops::{PathOp, Statx};
 
 mod dir;
 mod file;
+mod file_handle;
 mod metadata;
 mod open_options;
 mod read_dir;
