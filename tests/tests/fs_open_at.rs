@@ -2,17 +2,15 @@
 //! directory after its path is renamed.
 
 use std::io::ErrorKind;
-use std::path::Path;
 
 use ringaio::fs::{self, Dir, File};
 use ringaio::Backend;
-use ringaio_tests::{runtime, BACKENDS};
+use ringaio_tests::{runtime, TempDir, BACKENDS};
 
 fn open_at(backend: Backend) {
     let rt = runtime(backend);
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ringaio-openat-{backend:?}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let tmp = TempDir::new(env!("CARGO_TARGET_TMPDIR"), "openat");
+    let base = tmp.path();
     std::fs::create_dir_all(base.join("before")).expect("mkdir");
     rt.block_on(async {
         let dir = Dir::open(base.join("before")).await.expect("open dir");
@@ -41,7 +39,6 @@ fn open_at(backend: Backend) {
             .expect_err("a file");
         assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR), "{e}");
     });
-    std::fs::remove_dir_all(&base).expect("cleanup");
 }
 
 #[test]

@@ -3,31 +3,12 @@
 
 use std::collections::BTreeSet;
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use futures::TryStreamExt;
 use ringaio::fs;
 use ringaio::Backend;
-use ringaio_tests::{runtime, BACKENDS};
-
-/// A fresh directory under the target's temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str, backend: Backend) -> TempDir {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("ringaio-{tag}-{backend:?}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use ringaio_tests::{runtime, TempDir, BACKENDS};
 
 /// Every path under `dir`, walked with `read_dir` alone.
 async fn walk(dir: PathBuf) -> std::io::Result<BTreeSet<PathBuf>> {
@@ -47,15 +28,16 @@ async fn walk(dir: PathBuf) -> std::io::Result<BTreeSet<PathBuf>> {
 
 fn lists_and_walks(backend: Backend) {
     let rt = runtime(backend);
-    let tmp = TempDir::new("readdir", backend);
-    let many = tmp.0.join("many");
+    let tmp = TempDir::new(env!("CARGO_TARGET_TMPDIR"), "readdir");
+    let top = tmp.path();
+    let many = top.join("many");
     std::fs::create_dir(&many).expect("mkdir");
     for i in 0..300 {
         std::fs::write(many.join(format!("f{i:03}")), b"x").expect("write");
     }
-    std::fs::create_dir_all(tmp.0.join("a/b/c")).expect("mkdirs");
-    std::fs::write(tmp.0.join("a/b/c/deep"), b"deep").expect("write");
-    std::os::unix::fs::symlink("a", tmp.0.join("link")).expect("symlink");
+    std::fs::create_dir_all(top.join("a/b/c")).expect("mkdirs");
+    std::fs::write(top.join("a/b/c/deep"), b"deep").expect("write");
+    std::os::unix::fs::symlink("a", top.join("link")).expect("symlink");
     rt.block_on(async {
         let names: BTreeSet<String> = fs::read_dir(&many)
             .await
@@ -67,22 +49,22 @@ fn lists_and_walks(backend: Backend) {
         let want: BTreeSet<String> = (0..300).map(|i| format!("f{i:03}")).collect();
         assert_eq!(names, want, "every entry, once, across batches");
 
-        let found = walk(tmp.0.clone()).await.expect("walk");
+        let found = walk(top.to_owned()).await.expect("walk");
         for rel in ["a", "a/b", "a/b/c", "a/b/c/deep", "link", "many/f299"] {
-            assert!(found.contains(&tmp.0.join(rel)), "{rel} not found");
+            assert!(found.contains(&top.join(rel)), "{rel} not found");
         }
         assert_eq!(found.len(), 306);
 
-        let mut top = fs::read_dir(&tmp.0).await.expect("read_dir");
-        while let Some(entry) = top.next_entry().await.expect("entry") {
+        let mut entries = fs::read_dir(top).await.expect("read_dir");
+        while let Some(entry) = entries.next_entry().await.expect("entry") {
             if entry.file_name() == "link" {
                 assert!(entry.file_type().expect("type").is_symlink());
                 assert!(entry.metadata().await.expect("lstat").is_symlink());
             }
         }
-        assert!(top.next_entry().await.expect("after the end").is_none());
+        assert!(entries.next_entry().await.expect("after the end").is_none());
 
-        let e = fs::read_dir(tmp.0.join("missing"))
+        let e = fs::read_dir(top.join("missing"))
             .await
             .expect_err("missing");
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");

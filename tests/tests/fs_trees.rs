@@ -3,17 +3,15 @@
 
 use std::io::ErrorKind;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use ringaio::fs;
 use ringaio::Backend;
-use ringaio_tests::{runtime, BACKENDS};
+use ringaio_tests::{runtime, TempDir, BACKENDS};
 
 fn trees(backend: Backend) {
     let rt = runtime(backend);
-    let top = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("ringaio-trees-{backend:?}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&top);
+    let tmp = TempDir::new(env!("CARGO_TARGET_TMPDIR"), "trees");
+    let top = tmp.path().join("top");
     rt.block_on(async {
         fs::create_dir_all(top.join("x/y/z"))
             .await
