@@ -44,6 +44,8 @@ impl Open {
 unsafe impl Operation for Open {
     type Output = io::Result<OwnedFd>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         let dir = self.dir.as_ref().map_or(libc::AT_FDCWD, SharedFd::raw);
         Iocb::openat(dir, &self.path, self.flags, self.mode)
