@@ -98,6 +98,7 @@ pub struct RingBuilder {
     cq_entries: Option<u32>,
     sqpoll_idle: Option<Duration>,
     single_issuer: bool,
+    coop_taskrun: bool,
 }
 
 impl RingBuilder {
@@ -127,6 +128,15 @@ impl RingBuilder {
     /// holds it open until that thread exits.
     pub fn single_issuer(&mut self, yes: bool) -> &mut Self {
         self.single_issuer = yes;
+        self
+    }
+
+    /// Whether the kernel may leave completion work until the submitting thread next enters
+    /// the kernel (`COOP_TASKRUN`). Default `true`. Turn it off when other threads reap
+    /// while a submitter may run in user space for long: without it the kernel interrupts
+    /// the submitter to post its completions.
+    pub fn coop_taskrun(&mut self, yes: bool) -> &mut Self {
+        self.coop_taskrun = yes;
         self
     }
 
@@ -166,7 +176,7 @@ impl RingBuilder {
             });
             tiers.push(deferred);
         }
-        if self.sqpoll_idle.is_none() {
+        if self.sqpoll_idle.is_none() && self.coop_taskrun {
             tiers.push(SetupMode {
                 coop_taskrun: true,
                 single_issuer: self.single_issuer,
@@ -259,6 +269,7 @@ impl Ring {
             cq_entries: None,
             sqpoll_idle: None,
             single_issuer: false,
+            coop_taskrun: true,
         }
     }
 
