@@ -131,6 +131,7 @@ impl Context {
         let ring = Ring::builder()
             .entries(nr_events.min(1024))
             .cq_entries(2 * nr_events + 16)
+            .coop_taskrun(false)
             .build()
             .map_err(|e| {
                 if ringaio_core::is_unavailable(&e) {
