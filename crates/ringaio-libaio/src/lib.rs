@@ -33,6 +33,46 @@
 //! // SAFETY: `ctx` came from io_setup.
 //! assert_eq!(unsafe { io_destroy(ctx) }, 0);
 //! ```
+//!
+//! # How it works
+//!
+//! - `io_setup` sets up one io_uring (SQ up to 1024 entries, CQ twice `nr_events` so
+//!   cancels fit) and maps a `struct aio_ring` (magic `0xa10a10a1`, `nr`, `head`, `tail`,
+//!   the events after a 32-byte header) whose address is the `io_context_t`. A registry of
+//!   live contexts makes a bad handle `EINVAL` rather than a wild pointer.
+//! - `io_submit` checks each iocb as the kernel's `io_submit_one` does (the fd with
+//!   `fcntl(F_GETFL)`: `EBADF` at submission, also for the wrong direction), maps it onto a
+//!   ringaio-core `Iocb` and pushes the batch with one `io_uring_enter`.
+//! - Completions go CQE → `aio_ring` → the program. `io_getevents` moves them and takes
+//!   them from the ring; at most one thread waits in `io_uring_enter` at a time, the others
+//!   on a condition variable it signals, so one thread can submit while others wait.
+//!   Programs that never call `io_getevents` while they wait (user-space reapers,
+//!   eventfd waiters) get a per-context reaper thread that does the moving for them; it
+//!   parks once the program reaps through `io_getevents`.
+//! - The rings are set up without `COOP_TASKRUN`, so completions are posted even while the
+//!   submitting thread spins in user space.
+//!
+//! # Where it differs from the kernel's AIO
+//!
+//! - Every request is asynchronous: buffered reads do not block `io_submit`.
+//! - `IO_CMD_NOOP` completes with `res` 0 (the kernel refuses it with `EINVAL`).
+//! - Faults found only when the request runs (an unreadable iovec array, a `resfd` that is
+//!   open but not an eventfd) show in the event (`-EFAULT`) or are ignored, where the
+//!   kernel refuses them at submission. Bad `RWF_*` bits are `EOPNOTSUPP` at submission
+//!   only if no kernel defines them; the rest is io_uring's to answer, in the event.
+//! - `io_cancel` cancels reads and writes too, where io_uring can (a read of an empty pipe,
+//!   a request waiting for a worker): `-EINPROGRESS`, the event carrying `-ECANCELED`.
+//!   `-EAGAIN` when io_uring could not stop it. The `result` argument is never written, as
+//!   in the kernel since 4.19.
+//! - `io_destroy` cancels what it can and waits for the rest.
+//! - `nr_events` is limited per context by `fs.aio-max-nr` and by 32760 (io_uring's CQ
+//!   size), not system-wide; `nr_events` requests in flight or completed and unreaped
+//!   fill a context (`EAGAIN`), where the kernel rounds the limit up.
+//! - A signal interrupts (`EINTR`) only the thread waiting in the kernel; threads waiting
+//!   behind it on the same context keep waiting.
+//! - Waits need `IORING_ENTER_EXT_ARG` (Linux 5.11).
+//! - After `fork`, the child's calls on inherited contexts fail with `EINVAL`, as the
+//!   kernel's do; their memory stays mapped (and the ring fds open until `exec`).
 #![doc(test(attr(deny(warnings))))]
 
 mod abi;

@@ -134,3 +134,28 @@ fn errors_of_the_operation_come_back_in_res() {
     assert_eq!(unsafe { ctx.submit(&mut [&mut r]) }, 1);
     assert_eq!(ctx.wait(1)[0].res as i64, -i64::from(libc::EISDIR));
 }
+
+#[test]
+fn rw_flags_and_io_priority_reach_the_request() {
+    let Some(ctx) = Ctx::new(8) else { return };
+    let dir = Scratch::new("flags");
+    let file = dir.file("data", b"");
+    let fd = file.as_raw_fd();
+    let mut w = pwrite(fd, b"synced", 0);
+    w.aio_rw_flags = libc::RWF_DSYNC;
+    w.flags = IOCB_FLAG_IOPRIO;
+    w.aio_reqprio = (2 << 13) | 4; // best effort, level 4
+    let mut a = pwrite(fd, b"+appended", 0);
+    a.aio_rw_flags = libc::RWF_APPEND;
+    // SAFETY: the buffers are static.
+    assert_eq!(unsafe { ctx.submit(&mut [&mut w]) }, 1);
+    assert_eq!(ctx.wait(1)[0].res, 6);
+    // SAFETY: as above.
+    assert_eq!(unsafe { ctx.submit(&mut [&mut a]) }, 1);
+    assert_eq!(ctx.wait(1)[0].res, 9);
+    assert_eq!(
+        std::fs::read(dir.path("data")).expect("read"),
+        b"synced+appended",
+        "RWF_APPEND wrote at the end, not at offset 0"
+    );
+}
