@@ -35,6 +35,8 @@ if [[ "$libs" != *"$scratch/lib/libaio.so.1"* ]]; then
     exit 1
 fi
 
+# fio leaves verify state files in its working directory.
+cd "$scratch"
 status=0
 for job in "$here"/*.fio; do
     echo "== fio $(basename "$job")"
