@@ -271,11 +271,14 @@ impl Context {
     /// event taken; errors of `io_uring_enter`.
     ///
     /// # Safety
+    /// - `out` points at `nr` writable events (written one by one: only as many as are
+    ///   returned are touched).
     /// - `sigmask` is null or points at a readable kernel sigset.
     pub(crate) unsafe fn get_events(
         &self,
         min: usize,
-        out: &mut [IoEvent],
+        out: *mut IoEvent,
+        nr: usize,
         deadline: Deadline,
         sigmask: *const libc::sigset_t,
     ) -> Result<usize, i32> {
@@ -286,13 +289,13 @@ impl Context {
         self.observe_head(&mut st);
         st.seen_getevents = true;
         let mut n = 0;
-        // SAFETY: forwarded from the caller.
-        let (st, res) = unsafe {
-            self.wait_until(st, deadline, sigmask, |ctx, st| {
-                n += ctx.take(st, &mut out[n..]);
-                (n >= min || st.dead).then_some(())
-            })
+        let done = |ctx: &Self, st: &mut State| {
+            // SAFETY: `out` has room for `nr` events, `n` of them written.
+            n += unsafe { ctx.take(st, out.add(n), nr - n) };
+            (n >= min || st.dead).then_some(())
         };
+        // SAFETY: forwarded from the caller.
+        let (st, res) = unsafe { self.wait_until(st, deadline, sigmask, done) };
         if st.followers > 0 && self.pending(&st) > 0 {
             self.polled.notify_all();
         }
@@ -428,15 +431,29 @@ impl Context {
         }
     }
 
-    /// Moves unreaped events into `out`, oldest first.
-    fn take(&self, st: &mut State, out: &mut [IoEvent]) -> usize {
-        let mut n = self.aio.take(out);
-        while n < out.len() {
-            let Some(event) = st.overflow.pop_front() else {
+    /// Moves up to `room` unreaped events to `out`, oldest first.
+    ///
+    /// # Safety
+    /// - `out` points at `room` writable events.
+    unsafe fn take(&self, st: &mut State, out: *mut IoEvent, room: usize) -> usize {
+        let mut chunk = [IoEvent::default(); 32];
+        let mut n = 0;
+        while n < room {
+            let want = (room - n).min(chunk.len());
+            let mut k = self.aio.take(&mut chunk[..want]);
+            while k < want {
+                let Some(event) = st.overflow.pop_front() else {
+                    break;
+                };
+                chunk[k] = event;
+                k += 1;
+            }
+            // SAFETY: `n + k <= room` events fit at `out`; `chunk` is a separate local.
+            unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), out.add(n), k) };
+            n += k;
+            if k < want {
                 break;
-            };
-            out[n] = event;
-            n += 1;
+            }
         }
         st.known_head = self.aio.head();
         n

@@ -189,14 +189,9 @@ unsafe fn get_events(
         if nr > 0 && events.is_null() {
             return -libc::EFAULT;
         }
-        let out: &mut [IoEvent] = if nr == 0 {
-            &mut []
-        } else {
-            // SAFETY: the caller vouches for `nr` writable events at `events`.
-            unsafe { std::slice::from_raw_parts_mut(events, nr) }
-        };
-        // SAFETY: the caller vouches for the timeout and the sigmask.
-        let res = unsafe { ctx.get_events(min, out, deadline(timeout), sigmask) };
+        // SAFETY: the caller vouches for `nr` writable events (only those returned are
+        // written, as by the kernel), the timeout and the sigmask.
+        let res = unsafe { ctx.get_events(min, events, nr, deadline(timeout), sigmask) };
         match res {
             Ok(n) => c_int::try_from(n).unwrap_or(c_int::MAX),
             Err(e) => -e,
