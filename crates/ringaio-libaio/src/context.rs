@@ -543,10 +543,13 @@ impl Context {
                 st.followers -= 1;
                 continue;
             }
+            // SQEs left behind by a failed or cut-short submit go with this enter.
+            let to_submit = u32::try_from(st.ring.sq_pending()).unwrap_or(u32::MAX);
             st.polling = true;
             drop(st);
-            // SAFETY: forwarded from the caller.
-            let woken = unsafe { wait::wait(self.ring_fd, left, sigmask) };
+            // SAFETY: the sigmask is forwarded from the caller; queued SQEs were pushed under
+            // `Ring::push`'s contract by `submit`.
+            let woken = unsafe { wait::wait(self.ring_fd, to_submit, left, sigmask) };
             st = self.lock();
             st.polling = false;
             self.drain(&mut st);

@@ -35,17 +35,19 @@ pub(crate) enum Woken {
     Interrupted,
 }
 
-/// Waits until the ring's CQ tail moves past its head as of entry, `timeout` passes
-/// (`None`: no limit), or a signal arrives; with `sigmask`, the thread's mask is that for
-/// the wait.
+/// Submits up to `to_submit` queued SQEs, then waits until the ring's CQ tail moves past
+/// its head as of entry, `timeout` passes (`None`: no limit), or a signal arrives; with
+/// `sigmask`, the thread's mask is that for the wait.
 ///
 /// # Errors
 /// The errno of `io_uring_enter` other than `ETIME`, `EINTR`, `EAGAIN` and `EBUSY`.
 ///
 /// # Safety
 /// - `sigmask`, when set, points at a readable kernel sigset (8 bytes).
+/// - The queued SQEs were pushed under `Ring::push`'s contract.
 pub(crate) unsafe fn wait(
     ring_fd: RawFd,
+    to_submit: u32,
     timeout: Option<Duration>,
     sigmask: *const libc::sigset_t,
 ) -> Result<Woken, i32> {
@@ -69,7 +71,7 @@ pub(crate) unsafe fn wait(
         libc::syscall(
             libc::SYS_io_uring_enter,
             ring_fd,
-            0u32,
+            to_submit,
             1u32,
             IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
             &arg as *const GeteventsArg,
