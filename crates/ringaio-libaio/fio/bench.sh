@@ -17,6 +17,10 @@ rounds="${ROUNDS:-5}"
 runtime="${RUNTIME:-10}"
 size="${SIZE:-2g}"
 
+if [ ! -w /proc/sys/vm/drop_caches ]; then
+    echo "bench.sh drops the page cache before each buffered run: run it as root" >&2
+    exit 1
+fi
 cargo build -q --release -p ringaio-libaio
 scratch="$(mktemp -d /tmp/ringaio-fio-bench.XXXXXX)"
 trap 'rm -rf "$scratch"' EXIT

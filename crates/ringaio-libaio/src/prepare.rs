@@ -28,20 +28,26 @@ pub(crate) struct Prepared {
 /// sync or poll does not take, a bad I/O priority), `EBADF` (fd not open, or not open for the
 /// direction; a bad `resfd`), `EFAULT` (null buffer with a length), `EOPNOTSUPP` (unknown
 /// `RWF_*` bits).
-pub(crate) fn prepare(raw: &abi::Iocb) -> Result<Prepared, i32> {
+///
+/// With `check_fd` false the request's own fd is left to io_uring, which refuses a bad one
+/// (not open, wrong direction) with `-EBADF` while `io_uring_enter` submits it; the caller
+/// turns that completion into the submission error. A `resfd` is always checked here.
+pub(crate) fn prepare(raw: &abi::Iocb, check_fd: bool) -> Result<Prepared, i32> {
     if raw.reserved2 != 0 {
         return Err(libc::EINVAL);
     }
     let fd = raw.aio_fildes;
     let mut iocb = match raw.aio_lio_opcode {
         abi::IO_CMD_PREAD | abi::IO_CMD_PWRITE | abi::IO_CMD_PREADV | abi::IO_CMD_PWRITEV => {
-            rw(raw)?
+            rw(raw, check_fd)?
         }
         abi::IO_CMD_FSYNC | abi::IO_CMD_FDSYNC => {
             if raw.buf != 0 || raw.offset != 0 || raw.nbytes != 0 || raw.aio_rw_flags != 0 {
                 return Err(libc::EINVAL);
             }
-            check_fd(fd, Access::Any)?;
+            if check_fd {
+                fd_open(fd, Access::Any)?;
+            }
             Iocb::fsync(Target::Fd(fd), raw.aio_lio_opcode == abi::IO_CMD_FDSYNC)
         }
         abi::IO_CMD_POLL => {
@@ -49,7 +55,9 @@ pub(crate) fn prepare(raw: &abi::Iocb) -> Result<Prepared, i32> {
             if raw.offset != 0 || raw.nbytes != 0 || raw.aio_rw_flags != 0 {
                 return Err(libc::EINVAL);
             }
-            check_fd(fd, Access::Any)?;
+            if check_fd {
+                fd_open(fd, Access::Any)?;
+            }
             Iocb::poll(Target::Fd(fd), u32::from(events))
         }
         // The kernel refuses NOOP (EINVAL); libaio names it, so it completes with 0 here.
@@ -61,7 +69,7 @@ pub(crate) fn prepare(raw: &abi::Iocb) -> Result<Prepared, i32> {
     }
     let resfd = if raw.flags & IOCB_FLAG_RESFD != 0 {
         let resfd = RawFd::try_from(raw.resfd).map_err(|_| libc::EBADF)?;
-        check_fd(resfd, Access::Any)?;
+        fd_open(resfd, Access::Any)?;
         Some(resfd)
     } else {
         None
@@ -71,7 +79,7 @@ pub(crate) fn prepare(raw: &abi::Iocb) -> Result<Prepared, i32> {
     Ok(Prepared { iocb, resfd })
 }
 
-fn rw(raw: &abi::Iocb) -> Result<Iocb, i32> {
+fn rw(raw: &abi::Iocb, check_fd: bool) -> Result<Iocb, i32> {
     if (raw.nbytes as i64) < 0 || raw.offset < 0 {
         return Err(libc::EINVAL);
     }
@@ -86,10 +94,10 @@ fn rw(raw: &abi::Iocb) -> Result<Iocb, i32> {
     if raw.buf == 0 && raw.nbytes > 0 {
         return Err(libc::EFAULT);
     }
-    check_fd(
-        raw.aio_fildes,
-        if write { Access::Write } else { Access::Read },
-    )?;
+    if check_fd {
+        let access = if write { Access::Write } else { Access::Read };
+        fd_open(raw.aio_fildes, access)?;
+    }
     let fd = Target::Fd(raw.aio_fildes);
     let offset = raw.offset as u64;
     let iocb = if vectored {
@@ -121,7 +129,7 @@ enum Access {
 
 /// `EBADF` unless `fd` is open (not `O_PATH`) and, for reads and writes, open for that
 /// direction: what the kernel's `fget` and `FMODE_READ` / `FMODE_WRITE` checks answer.
-fn check_fd(fd: RawFd, access: Access) -> Result<(), i32> {
+fn fd_open(fd: RawFd, access: Access) -> Result<(), i32> {
     // SAFETY: F_GETFL reads the fd's flags and touches no memory.
     let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
     if flags < 0 || flags & libc::O_PATH != 0 {
@@ -177,33 +185,36 @@ mod tests {
         read.nbytes = 8;
         let mut bad = read;
         bad.reserved2 = 1;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
         let mut bad = read;
         bad.offset = -1;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
         let mut bad = read;
         bad.nbytes = u64::MAX;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
         let mut bad = read;
         bad.aio_rw_flags = 0x1000;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EOPNOTSUPP);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EOPNOTSUPP);
         let mut bad = read;
         bad.aio_fildes = RawFd::MAX;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EBADF);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EBADF);
         let mut bad = read;
         bad.aio_lio_opcode = 4;
-        assert_eq!(prepare(&bad).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
         let mut sync = raw(abi::IO_CMD_FSYNC, 0);
         sync.nbytes = 1;
-        assert_eq!(prepare(&sync).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&sync, true).unwrap_err(), libc::EINVAL);
         let mut poll = raw(abi::IO_CMD_POLL, 0);
         poll.buf = 1 << 16;
-        assert_eq!(prepare(&poll).unwrap_err(), libc::EINVAL);
+        assert_eq!(prepare(&poll, true).unwrap_err(), libc::EINVAL);
         let mut noop = raw(abi::IO_CMD_NOOP, -1);
-        assert_eq!(prepare(&noop).map(|p| p.iocb.opcode), Ok(Opcode::Noop));
+        assert_eq!(
+            prepare(&noop, true).map(|p| p.iocb.opcode),
+            Ok(Opcode::Noop)
+        );
         noop.flags = IOCB_FLAG_RESFD;
         noop.resfd = RawFd::MAX as u32;
-        assert_eq!(prepare(&noop).unwrap_err(), libc::EBADF);
+        assert_eq!(prepare(&noop, true).unwrap_err(), libc::EBADF);
     }
 
     #[test]
@@ -211,7 +222,7 @@ mod tests {
         let mut read = raw(abi::IO_CMD_PREAD, 0);
         read.buf = 0x1000;
         read.nbytes = 1 << 40;
-        let p = prepare(&read).expect("prepared");
+        let p = prepare(&read, true).expect("prepared");
         assert_eq!(p.iocb.len, MAX_RW_COUNT);
     }
 

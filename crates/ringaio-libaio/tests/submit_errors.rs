@@ -108,3 +108,41 @@ fn a_full_context_is_eagain() {
     write_fd(tx.as_raw_fd(), b"c");
     assert_eq!(ctx.wait(1)[0].res, 1);
 }
+
+#[test]
+fn a_lone_bad_fd_is_ebadf_at_submit_and_leaves_no_event() {
+    let Some(ctx) = Ctx::new(4) else { return };
+    let dir = Scratch::new("lone");
+    dir.file("data", b"0123456789");
+    let ro = std::fs::File::open(dir.path("data")).expect("open");
+    let mut buf = [0u8; 4];
+    let mut closed = pread(NEVER_OPEN, &mut buf, 0);
+    let mut wrong_way = pwrite(ro.as_raw_fd(), b"no", 0);
+    let mut sync_closed = sync(NEVER_OPEN, false);
+    let mut poll_closed = poll(NEVER_OPEN, libc::POLLIN);
+    for iocb in [
+        &mut closed,
+        &mut wrong_way,
+        &mut sync_closed,
+        &mut poll_closed,
+    ] {
+        // SAFETY: `buf` outlives the call; refused requests leave nothing in flight.
+        assert_eq!(unsafe { ctx.submit(&mut [iocb]) }, -libc::EBADF);
+    }
+    let mut good = pread(ro.as_raw_fd(), &mut buf, 2);
+    // SAFETY: as above; reaped below.
+    assert_eq!(unsafe { ctx.submit(&mut [&mut good]) }, 1);
+    let ev = ctx.wait(1)[0];
+    assert_eq!((ev.obj, ev.res), (&good as *const Iocb as u64, 4));
+    assert_eq!(&buf, b"2345");
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let mut more = [IoEvent::default(); 4];
+    assert_eq!(
+        ctx.get(0, &mut more, Some(zero)),
+        0,
+        "no event for refused requests"
+    );
+}
