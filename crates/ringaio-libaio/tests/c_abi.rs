@@ -37,14 +37,16 @@ fn c_source(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The shim this test run built: `target/<profile>/libringaio_libaio.so`, next to `deps/`.
+/// The shim this test run built: `cargo test` leaves the cdylib beside the test binary in
+/// `target/<profile>/deps/` (`cargo build` copies it up to `target/<profile>/`).
 fn shim() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    dir.join("libringaio_libaio.so")
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let beside = deps.join("libringaio_libaio.so");
+    if beside.exists() {
+        return beside;
+    }
+    deps.parent().unwrap_or(deps).join("libringaio_libaio.so")
 }
 
 fn compile(dir: &Scratch, source: &str, out: &str, extra: &[&str]) -> PathBuf {
