@@ -212,6 +212,7 @@ impl Context {
         let probe = nr == 1 && !st.polling;
         let mut queued = 0;
         let mut error = 0;
+        let mut last = (0, 0);
         for i in 0..nr {
             // SAFETY: the caller vouches for `nr` pointers at `iocbs`.
             let p = unsafe { iocbs.add(i).read() };
@@ -259,6 +260,7 @@ impl Context {
             if prepared.resfd.is_some() {
                 st.resfd_in_flight += 1;
             }
+            last = (index, generation);
             queued += 1;
         }
         if queued == 0 {
@@ -273,8 +275,11 @@ impl Context {
         }
         if probe {
             // Refused, or from now on an ordinary request whatever it answers.
-            for (_, slot) in st.slots.iter_mut() {
-                slot.probe = false;
+            let (index, generation) = last;
+            if let Some(slot) = st.slots.get_mut(index) {
+                if slot.generation == generation {
+                    slot.probe = false;
+                }
             }
             if std::mem::take(&mut st.probe_refused) {
                 return Err(libc::EBADF);
