@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fio's libaio engine on the shim against fio's libaio engine on the kernel: the same job,
-# rounds interleaved (kernel, shim, uring, kernel, shim, uring, ...), median IOPS of each
-# and the ratio shim/kernel. "uring" is fio's own io_uring engine on the same job, for
+# rounds interleaved (kernel, shim, uring, kernel, shim, uring, ...), median IOPS of each,
+# their ratio shim/kernel, and the median of the per-round ratios. "uring" is fio's own io_uring engine on the same job, for
 # reference: what io_uring itself gets here.
 #   randread-direct:   O_DIRECT 4 KiB random reads, iodepth 32
 #   randread-buffered: buffered 4 KiB random reads, iodepth 32, page cache dropped before
@@ -63,4 +63,7 @@ for direct in 1 0; do
     s="$(median <"$scratch/shim")"
     u="$(median <"$scratch/uring")"
     echo "$name median: kernel $k IOPS, shim $s IOPS, shim/kernel $(awk -v s="$s" -v k="$k" 'BEGIN {printf "%.2f", s/k}')x (fio io_uring engine: $u IOPS)"
+    # The rounds pair up (shim right after kernel, same conditions): their ratios' median.
+    paired="$(paste "$scratch/shim" "$scratch/kernel" | awk '{printf "%.4f\n", $1/$2}' | median)"
+    echo "$name median of per-round shim/kernel: $(awk -v r="$paired" 'BEGIN {printf "%.2f", r}')x"
 done
