@@ -62,6 +62,8 @@ pub(crate) unsafe trait Operation: 'static {
 /// the operation (and what it points at) is leaked, the output is `Err(error)`.
 macro_rules! abandon_by_leaking {
     () => {
+        // Some operations own nothing with a destructor (a NOP): forgetting them is harmless.
+        #[allow(clippy::forget_non_drop)]
         fn abandoned(self, error: std::io::Error) -> Result<Self::Output, Self> {
             std::mem::forget(self);
             Ok(Err(error))
