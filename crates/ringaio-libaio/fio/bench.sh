@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # fio's libaio engine on the shim against fio's libaio engine on the kernel: the same job,
 # rounds interleaved (kernel, shim, uring, kernel, shim, uring, ...), median IOPS of each,
-# their ratio shim/kernel, and the median of the per-round ratios. "uring" is fio's own io_uring engine on the same job, for
-# reference: what io_uring itself gets here.
-#   randread-direct:   O_DIRECT 4 KiB random reads, iodepth 32
-#   randread-buffered: buffered 4 KiB random reads, iodepth 32, page cache dropped before
-#                      every run (echo 3 > /proc/sys/vm/drop_caches: needs root)
+# their ratio shim/kernel, and the median of the per-round ratios. "uring" is fio's own
+# io_uring engine on the same job, for reference: what io_uring itself gets here.
+#   randread-direct:        O_DIRECT 4 KiB random reads, iodepth 32
+#   randread-buffered-cold: buffered 4 KiB random reads, iodepth 32, page cache dropped
+#                           before every run (echo 3 > /proc/sys/vm/drop_caches: needs root)
 # Writes a scratch file under /tmp (SIZE, default 2g) and removes it at the end.
 #
 #   sudo crates/ringaio-libaio/fio/bench.sh                 # ROUNDS=5 RUNTIME=10 SIZE=2g
