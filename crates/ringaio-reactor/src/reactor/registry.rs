@@ -54,12 +54,15 @@ impl Reactor {
         }
     }
 
+    /// A hook for `ringaio`'s files and buffers, not a promise to other callers.
+    ///
     /// Gives `fd` a slot in the ring's registered-file table, if there is a free one: from
     /// then on requests on `fd` that go to the ring use the slot (`IOSQE_FIXED_FILE`) and skip
     /// the kernel's fd lookup. Returns whether it did. One `io_uring_register` call.
     ///
     /// Call [`unregister_file`](Reactor::unregister_file) before closing `fd`, or a later file
     /// given the same fd number would be confused with this one.
+    #[doc(hidden)]
     pub fn register_file(&self, fd: RawFd) -> bool {
         let mut inner = self.inner.borrow_mut();
         let Some(slot) = inner.files.insert(fd) else {
@@ -75,8 +78,11 @@ impl Reactor {
         registered
     }
 
+    /// A hook for `ringaio`'s files and buffers, not a promise to other callers.
+    ///
     /// Empties `fd`'s registered-file slot (requests in flight keep their own reference to
     /// the file). One `io_uring_register` call; nothing if `fd` has no slot.
+    #[doc(hidden)]
     pub fn unregister_file(&self, fd: RawFd) {
         let mut inner = self.inner.borrow_mut();
         if inner.forked() {
@@ -134,17 +140,23 @@ impl Reactor {
         }
     }
 
+    /// A hook for `ringaio`'s files and buffers, not a promise to other callers.
+    ///
     /// Empties the registered-buffer slots given back since the last wait and makes them
     /// available again (every wait does this too).
+    #[doc(hidden)]
     pub fn reclaim_buffers(&self) {
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             inner.reclaim_buffers();
         }
     }
 
+    /// A hook for `ringaio`'s files and buffers, not a promise to other callers.
+    ///
     /// Whether `slot` belongs to this reactor's ring (a buffer registered with one runtime
     /// and used on another does plain reads and writes there).
     #[inline]
+    #[doc(hidden)]
     pub fn owns_buffer(&self, slot: &BufferSlot) -> bool {
         slot.is_from(&self.buffer_home)
     }
