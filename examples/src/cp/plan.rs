@@ -5,8 +5,10 @@
 //! The operands are looked at on the pool, all at once: `lstat` with `-r`/`-P` (a link among
 //! them is copied as a link), `stat` otherwise.
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -47,7 +49,7 @@ pub(crate) async fn run(ctx: Rc<Ctx>, sources: Vec<PathBuf>, target: Target) {
                 continue;
             }
         };
-        let dst = match src.file_name() {
+        let dst = match last_name(&src) {
             Some(name) if into_dir => target.join(name),
             _ => target.clone(),
         };
@@ -59,24 +61,49 @@ pub(crate) async fn run(ctx: Rc<Ctx>, sources: Vec<PathBuf>, target: Target) {
     tree::finish_dirs(&ctx).await;
 }
 
+/// The name a source has inside a target directory: its last component as written, so that
+/// `dir/.` goes into the target itself, as with cp (std's `file_name` would say `dir`).
+fn last_name(src: &Path) -> Option<&OsStr> {
+    let bytes = src.as_os_str().as_bytes();
+    let trimmed = match bytes.iter().rposition(|&b| b != b'/') {
+        Some(end) => &bytes[..=end],
+        None => return None,
+    };
+    let name = match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(slash) => &trimmed[slash + 1..],
+        None => trimmed,
+    };
+    match name {
+        b"." => None,
+        b".." => src.file_name(),
+        _ => Some(OsStr::from_bytes(name)),
+    }
+}
+
 type Looked = (PathBuf, bool, Vec<Result<(PathBuf, fs::Metadata), Failure>>);
 
 /// On the pool: where the sources go, and what each is.
 fn look(target: Target, sources: Vec<PathBuf>, no_deref: bool) -> Result<Looked, Failure> {
-    let is_dir = |t: &Path| fs::metadata(t).is_ok_and(|m| m.is_dir());
-    let not_dir = |t: &Path| Failure::plain(format!("target {} is not a directory", quote(t)));
+    // cp's words: "target 'x': Not a directory", "target directory 'x': ...".
+    let must_be_dir = |t: &Path, what: &str| {
+        match fs::metadata(t) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(io::Error::from_raw_os_error(libc::ENOTDIR)),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| Failure::os(format!("{what} {}", quote(t)), e))
+    };
     let (target, into_dir) = match target {
+        Target::Auto(t) if sources.len() > 1 => {
+            must_be_dir(&t, "target")?;
+            (t, true)
+        }
         Target::Auto(t) => {
-            let into = is_dir(&t);
-            if sources.len() > 1 && !into {
-                return Err(not_dir(&t));
-            }
+            let into = fs::metadata(&t).is_ok_and(|m| m.is_dir());
             (t, into)
         }
         Target::Into(t) => {
-            if !is_dir(&t) {
-                return Err(not_dir(&t));
-            }
+            must_be_dir(&t, "target directory")?;
             (t, true)
         }
         Target::To(t) => (t, false),
@@ -130,4 +157,20 @@ async fn copy_one(
     };
     tasks.spawn(work).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_inside_the_target() {
+        let name = |p: &str| last_name(Path::new(p)).map(|n| n.to_string_lossy().into_owned());
+        assert_eq!(name("a/b"), Some("b".into()));
+        assert_eq!(name("a/b/"), Some("b".into()));
+        assert_eq!(name("a/."), None, "the target itself");
+        assert_eq!(name("."), None);
+        assert_eq!(name("/"), None);
+        assert_eq!(name("x"), Some("x".into()));
+    }
 }
