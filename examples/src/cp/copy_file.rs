@@ -172,6 +172,13 @@ fn open_ends(settings: &Settings, job: FileJob) -> Result<Option<Open>, Failure>
     let new_mode = preserve::create_mode(meta.mode(), opts.preserve);
     let (dst, temp, keep_mode) = match dest {
         Dest::Skip => return Ok(None),
+        Dest::New if job.fresh => {
+            // In a directory this run just made, nobody looks yet: the file is made at its
+            // own name (saving a rename per file of a tree), and still removed on failure.
+            let (temp, file) =
+                Temp::create_final(&job.dst, new_mode).map_err(|e| cannot_create(&job.dst, e))?;
+            (file, Some((temp, job.dst.clone())), None)
+        }
         Dest::New => {
             let (temp, file) = create(&job.dst, new_mode)?;
             (file, Some((temp, job.dst.clone())), None)
@@ -196,10 +203,13 @@ fn open_ends(settings: &Settings, job: FileJob) -> Result<Option<Open>, Failure>
             Err(e) => return Err(cannot_create(&job.dst, e)),
         },
     };
-    let dst_meta = dst
-        .metadata()
-        .map_err(|e| Failure::os(format!("cannot stat {}", quote(&job.dst)), e))?;
-    let regular = meta.is_file() && dst_meta.is_file();
+    // A file just created is regular; what was there already may be a device or a FIFO.
+    let dst_regular = temp.is_some()
+        || dst
+            .metadata()
+            .map_err(|e| Failure::os(format!("cannot stat {}", quote(&job.dst)), e))?
+            .is_file();
+    let regular = meta.is_file() && dst_regular;
     let write_path = match &temp {
         Some((temp, _)) => temp.path().to_owned(),
         None => job.dst.clone(),
@@ -252,8 +262,9 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
         return Ok(Some(n));
     }
     if opts.reflink != Reflink::Never {
-        let devs = (open.meta.dev(), open.dst.metadata().map_or(0, |m| m.dev()));
-        if opts.reflink == Reflink::Always || settings.may_clone(devs) {
+        // Refusals are remembered by source device: a run has one target.
+        let dev = open.meta.dev();
+        if opts.reflink == Reflink::Always || settings.may_clone(dev) {
             match sys::ficlone(&open.dst, &open.src) {
                 Ok(()) => {
                     settings.progress.advance(size);
@@ -263,7 +274,7 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
                     let what = format!("failed to clone {} from {}", quote(dst), quote(src));
                     return Err(Failure::os(what, e));
                 }
-                Err(_) => settings.clone_refused(devs),
+                Err(_) => settings.clone_refused(dev),
             }
         }
     }

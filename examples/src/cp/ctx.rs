@@ -22,27 +22,27 @@ pub(crate) struct Settings {
     pub(crate) umask: u32,
     /// Whether the process runs as root (who may give files away).
     pub(crate) root: bool,
-    /// `(source device, destination device)` pairs where `FICLONE` was refused: not tried
-    /// again for every file of a tree.
-    reflink_refused: Mutex<HashSet<(u64, u64)>>,
+    /// Source devices from which `FICLONE` to the run's target was refused: not tried again
+    /// for every file of a tree.
+    reflink_refused: Mutex<HashSet<u64>>,
 }
 
 impl Settings {
     /// Whether a reflink between these devices is worth trying.
-    pub(crate) fn may_clone(&self, devs: (u64, u64)) -> bool {
+    pub(crate) fn may_clone(&self, dev: u64) -> bool {
         !self
             .reflink_refused
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .contains(&devs)
+            .contains(&dev)
     }
 
-    /// Remembers that these devices refused a reflink.
-    pub(crate) fn clone_refused(&self, devs: (u64, u64)) {
+    /// Remembers that a reflink from this device was refused.
+    pub(crate) fn clone_refused(&self, dev: u64) {
         self.reflink_refused
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(devs);
+            .insert(dev);
     }
 }
 

@@ -1,9 +1,11 @@
 //! Temporary names beside each destination, and the registry a signal handler empties.
 //!
 //! A new file (or any file, with `--atomic`) is written to `.NAME.ringaio-cp.PID.N.tmp` in the
-//! destination's directory and renamed to `NAME` when complete. Every such path is in [`REGISTRY`] from just before it is
-//! created until it is renamed or removed, so [`remove_all_and_exit`] (the SIGINT/SIGTERM path)
-//! can remove every temporary the process has, including one being created at that moment.
+//! destination's directory and renamed to `NAME` when complete; inside a directory the run has
+//! just made, the file is made at `NAME` directly and registered the same way. Every such path
+//! is in [`REGISTRY`] from just before it is created until it is renamed (kept) or removed, so
+//! [`remove_all_and_exit`] (the SIGINT/SIGTERM path) can remove every temporary the process
+//! has, including one being created at that moment.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -93,14 +95,27 @@ pub(crate) struct Temp {
 }
 
 impl Temp {
+    /// Creates `dst` itself as a new file (`O_EXCL`), registered like a temporary: removed if
+    /// the copy fails or the process is interrupted, kept by [`Temp::commit`] without a
+    /// rename. For directories the run has just made. Blocking.
+    ///
+    /// # Errors
+    /// The open's error; `Interrupted` when the process is exiting.
+    pub(crate) fn create_final(dst: &Path, mode: u32) -> io::Result<(Temp, std::fs::File)> {
+        Temp::create_at(dst.to_owned(), mode)
+    }
+
     /// Creates a new temporary file for `dst`, read-write, with `mode` (less the umask).
     /// Blocking: called on the pool.
     ///
     /// # Errors
     /// The open's error; `Interrupted` when the process is exiting.
     pub(crate) fn create(dst: &Path, mode: u32) -> io::Result<(Temp, std::fs::File)> {
+        Temp::create_at(temp_path(dst), mode)
+    }
+
+    fn create_at(path: PathBuf, mode: u32) -> io::Result<(Temp, std::fs::File)> {
         use std::os::unix::fs::OpenOptionsExt;
-        let path = temp_path(dst);
         begin(&path)?;
         let opened = std::fs::File::options()
             .read(true)
@@ -123,7 +138,9 @@ impl Temp {
     /// # Errors
     /// The rename's error; the temporary is then removed.
     pub(crate) fn commit(mut self, dst: &Path) -> io::Result<()> {
-        std::fs::rename(&self.path, dst)?;
+        if self.path != dst {
+            std::fs::rename(&self.path, dst)?;
+        }
         self.armed = false;
         forget(&self.path);
         Ok(())
