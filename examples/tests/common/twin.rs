@@ -159,7 +159,7 @@ pub fn missing(twin: &Twin<'_>) -> Option<String> {
         Command::new(cmd)
             .args(args)
             .output()
-            .map_or(false, |o| o.status.success())
+            .is_ok_and(|o| o.status.success())
     };
     if !needs("cp", &["--version"]) {
         return Some("GNU cp is not installed".into());
