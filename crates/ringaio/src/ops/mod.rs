@@ -1,6 +1,7 @@
 //! One file per operation, each implementing [`Operation`](crate::op::Operation).
 
 mod close;
+mod copy_range;
 mod fallocate;
 mod fixed;
 mod fsync;
@@ -9,12 +10,14 @@ mod nop;
 mod open;
 mod path;
 mod read;
+mod splice;
 mod statx;
 mod timeout;
 mod vectored;
 mod write;
 
 pub(crate) use close::Close;
+pub(crate) use copy_range::CopyRange;
 pub(crate) use fallocate::Fallocate;
 pub(crate) use fixed::RwFixed;
 pub(crate) use fsync::Fsync;
@@ -23,6 +26,7 @@ pub(crate) use nop::Nop;
 pub(crate) use open::Open;
 pub(crate) use path::PathOp;
 pub(crate) use read::Read;
+pub(crate) use splice::Splice;
 pub(crate) use statx::Statx;
 pub(crate) use timeout::Timeout;
 pub(crate) use vectored::{ReadV, WriteV};
