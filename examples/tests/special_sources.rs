@@ -186,6 +186,13 @@ fn a_tree_onto_an_existing_tree() {
                 .status();
             assert!(copied.is_ok_and(|s| s.success()));
             write_file(&dir.join("tree/file"), b"changed\n");
+            // A fixed time: the two twins are set up moments apart.
+            let f = fs::File::options()
+                .write(true)
+                .open(dir.join("tree/file"))
+                .expect("open");
+            f.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_300_000_000))
+                .expect("mtime");
         },
         nothing,
     );

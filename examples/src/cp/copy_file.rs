@@ -1,11 +1,13 @@
 //! One file, in at most three steps. On the pool: open the source, decide what the
-//! destination is ([`dest`]), open it in place or create a temporary, and copy the data in
-//! the kernel (a reflink, else `copy_file_range` over the source's data extents, holes left
-//! as holes), then set attributes, close and rename. Where the kernel cannot copy (across
-//! filesystems that do not allow it), for `--direct` and `--sparse=always`, the data goes
-//! through the io_uring pipeline instead, and `--verify` reads back through the ring; the
-//! last step then runs on the pool again. Sources or destinations that are not regular files
-//! (FIFOs, devices) are streamed.
+//! destination is ([`dest`]), open it in place or create a temporary, and, for a file of up to
+//! [`SMALL`] bytes, copy the data in the kernel (a reflink, else `copy_file_range` over the
+//! source's data extents, holes left as holes), set attributes, close and rename: one job, one
+//! hand-off. A larger file is reflinked there if it can be, else copied by several
+//! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where the
+//! kernel cannot copy (across filesystems that do not allow it), for `--direct` and
+//! `--sparse=always`, the data goes through the io_uring pipeline instead, and `--verify`
+//! reads back through the ring; the last step then runs on the pool again. Sources or
+//! destinations that are not regular files (FIFOs, devices) are streamed.
 
 use std::fs;
 use std::io;
@@ -28,6 +30,11 @@ use crate::temp::Temp;
 
 /// Most bytes per `copy_file_range` call, so that progress moves.
 const KERNEL_CHUNK: usize = 64 << 20;
+
+/// Files up to this size are copied in one job on the pool, every call in a row (one
+/// hand-off per file); larger ones by several `copy_file_range` requests at once, through
+/// the runtime.
+const SMALL: u64 = 8 << 20;
 
 /// A file to copy.
 #[derive(Debug)]
@@ -93,6 +100,10 @@ pub(crate) async fn copy_file(ctx: &Ctx, job: FileJob) -> Result<Copied, Failure
         Step::Ring(open) => open,
     };
     let ring = async {
+        let kernel = !ctx.opts.direct && ctx.opts.sparse != Sparse::Always;
+        if open.copied.is_none() && kernel {
+            open.copied = through_kernel(ctx, &open).await?;
+        }
         if open.copied.is_none() {
             open.copied = Some(through_ring(ctx, &open).await?);
         }
@@ -124,8 +135,14 @@ fn first_step(settings: &Settings, job: FileJob) -> Result<Step, Failure> {
     let Some(mut open) = open_ends(settings, job)? else {
         return Ok(Step::Skipped);
     };
+    let large = open.regular && open.meta.len() > SMALL;
     if !open.regular || (!opts.direct && opts.sparse != Sparse::Always) {
-        open.copied = copy_in_kernel(settings, &open)?;
+        open.copied = match large {
+            true if reflinked(settings, &open)? => Some(open.meta.len()),
+            // Through the runtime, several requests at once.
+            true => None,
+            false => copy_in_kernel(settings, &open)?,
+        };
     }
     if open.copied.is_some() && !(opts.verify && open.regular) {
         finish(settings, open)?;
@@ -251,7 +268,6 @@ fn open_in_place(dst: &Path) -> io::Result<fs::File> {
 /// a reflink, or `copy_file_range` over the source's data extents. Returns the copy's length,
 /// or `None` where the kernel cannot (the ring pipeline then copies).
 fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failure> {
-    let opts = &settings.opts;
     let (src, dst) = (&open.job.src, &open.job.dst);
     let size = open.meta.len();
     if !open.regular || size == 0 {
@@ -261,22 +277,8 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
         settings.progress.advance(n);
         return Ok(Some(n));
     }
-    if opts.reflink != Reflink::Never {
-        // Refusals are remembered by source device: a run has one target.
-        let dev = open.meta.dev();
-        if opts.reflink == Reflink::Always || settings.may_clone(dev) {
-            match sys::ficlone(&open.dst, &open.src) {
-                Ok(()) => {
-                    settings.progress.advance(size);
-                    return Ok(Some(size));
-                }
-                Err(e) if opts.reflink == Reflink::Always => {
-                    let what = format!("failed to clone {} from {}", quote(dst), quote(src));
-                    return Err(Failure::os(what, e));
-                }
-                Err(_) => settings.clone_refused(dev),
-            }
-        }
+    if reflinked(settings, open)? {
+        return Ok(Some(size));
     }
     let mut copied_any = false;
     let mut end = 0;
@@ -323,6 +325,37 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
     Ok(Some(end))
 }
 
+/// Tries a reflink (`--reflink`); whether the copy is done.
+///
+/// # Errors
+/// `--reflink=always` and the filesystem refused.
+fn reflinked(settings: &Settings, open: &Open) -> Result<bool, Failure> {
+    let opts = &settings.opts;
+    if opts.reflink == Reflink::Never || !open.regular {
+        return Ok(false);
+    }
+    // Refusals are remembered by source device: a run has one target.
+    let dev = open.meta.dev();
+    if opts.reflink == Reflink::Auto && !settings.may_clone(dev) {
+        return Ok(false);
+    }
+    match sys::ficlone(&open.dst, &open.src) {
+        Ok(()) => {
+            settings.progress.advance(open.meta.len());
+            Ok(true)
+        }
+        Err(e) if opts.reflink == Reflink::Always => {
+            let (src, dst) = (&open.job.src, &open.job.dst);
+            let what = format!("failed to clone {} from {}", quote(dst), quote(src));
+            Err(Failure::os(what, e))
+        }
+        Err(_) => {
+            settings.clone_refused(dev);
+            Ok(false)
+        }
+    }
+}
+
 /// `copy_file_range`'s "not between these files" errors, as opposed to I/O errors.
 fn kernel_cannot(e: &io::Error) -> bool {
     matches!(
@@ -354,6 +387,49 @@ fn ring_file(file: &fs::File, name: &Path) -> Result<File, Failure> {
     file.try_clone()
         .map(File::from_std)
         .map_err(|e| Failure::os(format!("cannot open {}", quote(name)), e))
+}
+
+/// A large file's data by `copy_file_range` requests through the runtime, several at once;
+/// `None` where the kernel cannot copy between the two files.
+async fn through_kernel(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> {
+    let job = &open.job;
+    let src = ring_file(&open.src, &job.src)?;
+    let dst = ring_file(&open.dst, &job.dst)?;
+    let size = open.meta.len();
+    let failed = |e| copy_failure(&job.src, &job.dst, e);
+    let copied = async {
+        let Some(mut len) =
+            pipeline::copy_in_kernel(ctx, &src, &dst, &open.extents, size, kernel_cannot)
+                .await
+                .map_err(failed)?
+        else {
+            return Ok(None);
+        };
+        if open.extents.len() == 1 && open.extents[0] == (0, size) {
+            // Not sparse: on to the end, if the source grew.
+            loop {
+                let n = src
+                    .copy_range_to(len, &dst, len, KERNEL_CHUNK)
+                    .await
+                    .map_err(failed)?;
+                if n == 0 {
+                    break;
+                }
+                len += n as u64;
+                ctx.progress.advance(n as u64);
+            }
+        } else if len == size {
+            // Holes at the end.
+            dst.set_len(size)
+                .await
+                .map_err(|e| write_failure(&job.dst, e))?;
+        }
+        Ok(Some(len))
+    }
+    .await;
+    let _ = src.close().await;
+    let _ = dst.close().await;
+    copied
 }
 
 /// The data through the io_uring pipeline: `--direct`, `--sparse=always`, or where the

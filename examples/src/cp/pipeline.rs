@@ -184,6 +184,67 @@ async fn write(
     file.write_all_at(buf, pos).await
 }
 
+/// Bytes per `copy_file_range` request of a large file.
+const KERNEL_BLOCK: usize = 16 << 20;
+
+/// Most `copy_file_range` requests of one file in flight (each holds a pool thread).
+const KERNEL_WORKERS: usize = 4;
+
+/// Copies the `extents` of a file of `len` bytes inside the kernel, by [`KERNEL_WORKERS`]
+/// `copy_file_range` requests at a time (ringaio runs them on its blocking pool); returns the
+/// file's length, or `None` when the kernel cannot copy between these files at all (the
+/// first request fails with `cannot`'s kind of error before any byte moved).
+///
+/// # Errors
+/// The first other failure.
+pub(crate) async fn copy_in_kernel(
+    ctx: &Ctx,
+    src: &File,
+    dst: &File,
+    extents: &[(u64, u64)],
+    len: u64,
+    cannot: impl Fn(&io::Error) -> bool,
+) -> Result<Option<u64>, io::Error> {
+    let blocks = Blocks::new(extents, len, KERNEL_BLOCK);
+    let moved = Cell::new(false);
+    let refused = Cell::new(false);
+    let worker = || async {
+        while let Some((offset, end)) = blocks.claim() {
+            let mut pos = offset;
+            while pos < end {
+                let want = usize::try_from(end - pos).unwrap_or(KERNEL_BLOCK);
+                match src.copy_range_to(pos, dst, pos, want).await {
+                    Ok(0) => {
+                        blocks.ended_at(pos);
+                        break;
+                    }
+                    Ok(n) => {
+                        moved.set(true);
+                        ctx.progress.advance(n as u64);
+                        pos += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if !moved.get() && cannot(&e) => {
+                        refused.set(true);
+                        blocks.ended_at(0);
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    };
+    let data: u64 = extents.iter().map(|(start, stop)| stop - start).sum();
+    let count = usize::try_from(data.div_ceil(KERNEL_BLOCK as u64))
+        .map_or(KERNEL_WORKERS, |n| n.min(KERNEL_WORKERS));
+    try_join_all((0..count).map(|_| worker())).await?;
+    if refused.get() {
+        return Ok(None);
+    }
+    Ok(Some(blocks.end.get()))
+}
+
 /// Copies from `pos` to the end of the source, one block at a time, through the buffered
 /// descriptors: for sources whose size is not known up front (pipes, character devices,
 /// `/proc` files) or that grew during the copy. Returns the new length.
