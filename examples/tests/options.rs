@@ -101,3 +101,31 @@ fn progress_can_be_forced_on() {
     assert_ok(&quiet);
     assert!(quiet.stderr.is_empty());
 }
+
+#[test]
+fn verbose_says_why_io_uring_is_not_used_once() {
+    let scratch = Scratch::new("verbose-fallback");
+    let (a, b) = (scratch.join("a"), scratch.join("b"));
+    write_file(&a, b"a");
+    write_file(&b, b"b");
+    let dir = scratch.join("into");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let out = std::process::Command::new(common::BIN)
+        .args([Path::new("-v"), &a, &b, &dir])
+        .env("RINGAIO_BACKEND", "fallback")
+        .output()
+        .expect("run");
+    assert_ok(&out);
+    let said = stderr(&out);
+    assert_eq!(said.matches("io_uring is not used").count(), 1, "{said}");
+    assert!(said.contains("fallback"), "the reason: {said}");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 2, "one line per file: {listed}");
+    let quiet = std::process::Command::new(common::BIN)
+        .args([&a, &dir.join("c")])
+        .env("RINGAIO_BACKEND", "fallback")
+        .output()
+        .expect("run");
+    assert_ok(&quiet);
+    assert!(quiet.stderr.is_empty(), "without -v: {}", stderr(&quiet));
+}

@@ -219,11 +219,12 @@ fn run_in(tool: Tool, dir: &Path, args: &[&str], user: Option<&str>) -> Output {
 /// How long a copy may run before it is taken to hang and killed.
 const HANG: Duration = Duration::from_secs(60);
 
-/// The message without `cp: ` / `ringaio-cp: ` and without warnings.
+/// The message without `cp: ` / `ringaio-cp: `, without warnings, and without `-v`'s note
+/// that io_uring is not used (on the fallback backend), which cp has no counterpart for.
 fn message(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr)
         .lines()
-        .filter(|l| !l.contains("warning:"))
+        .filter(|l| !l.contains("warning:") && !l.contains("io_uring is not used"))
         .map(|l| {
             l.strip_prefix("ringaio-cp: ")
                 .or_else(|| l.strip_prefix("cp: "))
