@@ -7,13 +7,12 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
-use io_uring::squeue::Entry;
 use io_uring::types::{SubmitArgs, Timespec};
 use io_uring::{cqueue, IoUring};
 
 use crate::error::classify_setup_error;
 use crate::ring_fd::{self, RegisteredRing};
-use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
+use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, Sqe, Target};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
 pub const MAX_ENTRIES: u32 = 32768;
@@ -121,6 +120,7 @@ impl Completion {
 /// The setup flags the kernel accepted, after [`RingBuilder::build`] dropped the ones it
 /// refused.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetupMode {
     /// A kernel thread polls the SQ (`IORING_SETUP_SQPOLL`).
     pub sqpoll: bool,
@@ -474,7 +474,7 @@ impl Ring {
         self.check_fork()?;
         if let Some(raw) = hot_sqe(iocb, target, user_data) {
             // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
-            if unsafe { self.uring.submission().push(&raw.into_entry()) }.is_ok() {
+            if unsafe { self.uring.submission().push(raw.into_sqe().entry()) }.is_ok() {
                 return Ok(());
             }
         }
@@ -513,10 +513,10 @@ impl Ring {
     /// - A registered-file or registered-buffer index names a registration that outlives the
     ///   request.
     #[inline(always)]
-    pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
+    pub unsafe fn push(&mut self, sqe: &Sqe) -> io::Result<()> {
         self.check_fork()?;
         // SAFETY: forwarded from the caller.
-        if unsafe { self.uring.submission().push(sqe) }.is_ok() {
+        if unsafe { self.uring.submission().push(sqe.entry()) }.is_ok() {
             return Ok(());
         }
         // SAFETY: forwarded from the caller.
@@ -528,7 +528,7 @@ impl Ring {
     /// # Safety
     /// As [`Ring::push`].
     #[cold]
-    unsafe fn push_when_full(&mut self, sqe: &Entry) -> io::Result<()> {
+    unsafe fn push_when_full(&mut self, sqe: &Sqe) -> io::Result<()> {
         let mut tries = 0u32;
         loop {
             self.submit()?;
@@ -543,7 +543,7 @@ impl Ring {
             }
             tries = tries.saturating_add(1);
             // SAFETY: forwarded from the caller.
-            if unsafe { self.uring.submission().push(sqe) }.is_ok() {
+            if unsafe { self.uring.submission().push(sqe.entry()) }.is_ok() {
                 return Ok(());
             }
         }
@@ -662,10 +662,12 @@ impl Ring {
     /// completion is skipped by [`completions`](Ring::completions).
     fn push_wait_timeout(&mut self, d: Duration) -> io::Result<()> {
         let spec = Box::new(timespec(d));
-        let sqe = io_uring::opcode::Timeout::new(&*spec as *const Timespec)
-            .count(1)
-            .build()
-            .user_data(WAIT_TIMEOUT);
+        let sqe = Sqe::from_entry(
+            io_uring::opcode::Timeout::new(&*spec as *const Timespec)
+                .count(1)
+                .build()
+                .user_data(WAIT_TIMEOUT),
+        );
         self.waits.specs.push(spec);
         // SAFETY: the timespec is boxed in `waits` until the timeout's completion is reaped
         // (`TimeoutWaits::completed`), or until the ring is dropped.
@@ -905,7 +907,7 @@ mod tests {
             return;
         };
         let n = bounded(move || {
-            let sqe = io_uring::opcode::Nop::new().build().user_data(7);
+            let sqe = Sqe::from_entry(io_uring::opcode::Nop::new().build().user_data(7));
             // SAFETY: a NOP points at no memory.
             unsafe { ring.push(&sqe) }.expect("push");
             INJECT.with(|i| i.set((libc::EAGAIN, 3)));
@@ -950,7 +952,7 @@ mod tests {
                 "returned early"
             );
             assert_eq!(ring.pop(), None, "the wait's own timeout is not handed out");
-            let sqe = io_uring::opcode::Nop::new().build().user_data(9);
+            let sqe = Sqe::from_entry(io_uring::opcode::Nop::new().build().user_data(9));
             // SAFETY: a NOP points at no memory.
             unsafe { ring.push(&sqe) }.expect("push");
             ring.submit_and_wait(1, Some(Duration::from_secs(30)))
@@ -962,7 +964,7 @@ mod tests {
             }
             assert_eq!(seen, [9]);
             // Huge timeouts are clamped, not refused.
-            let sqe = io_uring::opcode::Nop::new().build().user_data(10);
+            let sqe = Sqe::from_entry(io_uring::opcode::Nop::new().build().user_data(10));
             // SAFETY: a NOP points at no memory.
             unsafe { ring.push(&sqe) }.expect("push");
             ring.submit_and_wait(1, Some(Duration::MAX))
@@ -977,7 +979,7 @@ mod tests {
             return;
         };
         bounded(move || {
-            let sqe = io_uring::opcode::Nop::new().build().user_data(3);
+            let sqe = Sqe::from_entry(io_uring::opcode::Nop::new().build().user_data(3));
             // SAFETY: a NOP points at no memory.
             unsafe { ring.push(&sqe) }.expect("push");
             ring.submit_and_wait(1, Some(Duration::MAX))

@@ -22,11 +22,15 @@ use crate::key::{Id, Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
-use crate::timers::{timespec_duration, Timers};
+use crate::timers::Timers;
 use crate::Notifier;
+
+mod blocking;
+mod user_timers;
 
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Live slots (requests not yet reaped by their waiter, or orphans the kernel holds).
     pub slots: usize,
@@ -110,8 +114,9 @@ pub struct Reactor {
     /// Wakes an executor task by its token.
     task_waker: OnceCell<TaskWaker>,
     notifier: Notifier,
-    backend: Backend,
-    fallback_reason: Option<String>,
+    backend: Cell<Backend>,
+    /// Set when the reactor runs on the pool: at start, or by `fall_back`.
+    fallback_reason: OnceCell<String>,
     shutdown_timeout: Duration,
     _thread_bound: PhantomData<*const ()>,
 }
@@ -119,7 +124,7 @@ pub struct Reactor {
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")
-            .field("backend", &self.backend)
+            .field("backend", &self.backend.get())
             .field("stats", &self.stats())
             .finish()
     }
@@ -309,8 +314,8 @@ impl Reactor {
             current: Cell::new(NOBODY),
             task_waker: OnceCell::new(),
             notifier,
-            backend,
-            fallback_reason,
+            backend: Cell::new(backend),
+            fallback_reason: fallback_reason.map_or_else(OnceCell::new, OnceCell::from),
             shutdown_timeout: config.shutdown_timeout,
             _thread_bound: PhantomData,
         })
@@ -318,12 +323,49 @@ impl Reactor {
 
     /// The backend in use.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.backend.get()
     }
 
     /// Why the reactor runs in fallback mode, if it does.
     pub fn fallback_reason(&self) -> Option<&str> {
-        self.fallback_reason.as_deref()
+        self.fallback_reason.get().map(String::as_str)
+    }
+
+    /// Gives up the ring for the blocking pool, which from then on runs every operation (as
+    /// when io_uring is unavailable at start): for a ring that cannot be entered, such as
+    /// under a seccomp profile that allows `io_uring_setup` but denies `io_uring_enter`.
+    /// Only while the ring holds no request but the reactor's own wake read (requests
+    /// already pushed cannot be moved), and not in a forked child (the ring is the
+    /// parent's); returns whether it switched. `reason` becomes the
+    /// [`fallback_reason`](Reactor::fallback_reason) and is logged as a warning.
+    pub fn fall_back(&self, reason: &str) -> bool {
+        let mut inner = self.inner.borrow_mut();
+        if inner.ring.is_none()
+            || inner.shut
+            || inner.forked()
+            || inner.in_kernel != usize::from(inner.wake_armed)
+            || !inner.queue.is_empty()
+        {
+            return false;
+        }
+        if inner.wake_armed {
+            // An earlier enter may have given the wake read to the kernel, which may write
+            // into its buffer until the ring is torn down: leaked, not freed.
+            std::mem::forget(std::mem::replace(&mut inner.wake_buf, Box::new(0)));
+            inner.wake_armed = false;
+        }
+        inner.in_kernel = 0;
+        inner.budget = 0;
+        inner.ring = None;
+        drop(inner);
+        self.ring_ops.set(OpSet::EMPTY);
+        self.backend.set(Backend::Fallback);
+        tracing::warn!(
+            "{reason}; ringaio runs every operation on its blocking thread pool instead (set \
+             RINGAIO_BACKEND=fallback to silence this)"
+        );
+        let _ = self.fallback_reason.set(reason.to_owned());
+        true
     }
 
     /// A handle that wakes this reactor's park from any thread.
@@ -644,7 +686,8 @@ impl Reactor {
         drop(inner);
         match released {
             Release::Close(fd) => {
-                // SAFETY: the fd came from an openat whose result nobody received: we own it.
+                // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+                // ran still owned: the reactor is its owner now.
                 unsafe { libc::close(fd) };
             }
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
@@ -685,7 +728,8 @@ impl Reactor {
         let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
         let n = self.inner.borrow_mut().collect(&mut out);
         for fd in out.close.drain(..) {
-            // SAFETY: the fd came from an openat whose result nobody received: we own it.
+            // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+            // ran still owned: the reactor is its owner now.
             unsafe { libc::close(fd) };
         }
         for garbage in out.garbage.drain(..) {
@@ -866,6 +910,8 @@ impl Inner {
             {
                 self.submit_to_ring(iocb, task)
             }
+            // With the reserve full too, a timer goes to the timer list, never to the queue.
+            Route::Ring if Inner::is_plain_timeout(iocb) => self.submit_user_timer(iocb, task),
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
@@ -893,14 +939,7 @@ impl Inner {
                 self.via_pool += 1;
                 Ok(key)
             }
-            Route::Timer => {
-                iocb.validate()?;
-                // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
-                let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
-                self.timers.insert(Instant::now() + after, key);
-                Ok(key)
-            }
+            Route::Timer => self.submit_user_timer(iocb, task),
         }
     }
 

@@ -52,8 +52,8 @@ pub(crate) unsafe trait Operation: 'static {
 // zero words then the operation, which compilers write with aligned stores that the first
 // poll's loads of `reactor` and `key` are forwarded from. With the operation (one byte, for
 // a NOP) first, a `Vec` of fresh NOPs was filled with 16-byte stores at odd offsets, and
-// every first poll stalled on a load straddling two of them: 115 -> 108 ns per joined NOP
-// (`nop_count ringaio-join`); the read path is unchanged within noise.
+// every first poll stalled on a load straddling two of them (figures in docs/benchmarks.md,
+// `nop_count ringaio-join`).
 #[repr(C)]
 pub(crate) struct Op<T: Operation> {
     /// The reactor the request went to, from submission on.

@@ -3,8 +3,8 @@
 use std::io;
 use std::time::Duration;
 
-use ringaio_core::uring::Timespec;
 use ringaio_core::Iocb;
+use ringaio_core::Timespec;
 
 use crate::op::Operation;
 
@@ -13,13 +13,12 @@ pub(crate) struct Timeout {
 }
 
 impl Timeout {
+    /// A timer firing `after` from its submission. Durations past what the kernel's
+    /// timespec holds (`i64::MAX` seconds) saturate to that: a timer that never fires, on the
+    /// ring (which saturates it further, to `KTIME_MAX`) and on the reactor's timer list.
     pub(crate) fn new(after: Duration) -> Timeout {
         Timeout {
-            ts: Box::new(
-                Timespec::new()
-                    .sec(after.as_secs())
-                    .nsec(after.subsec_nanos()),
-            ),
+            ts: Box::new(Timespec::from_duration(after)),
         }
     }
 }
