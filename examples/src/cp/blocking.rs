@@ -1,111 +1,28 @@
-//! Blocking calls off the runtime's thread: every `open` of a FIFO, `copy_file_range`,
-//! `ioctl(FICLONE)`, `lseek(SEEK_DATA)`, `fchmod`, `fchown`, `futimens`, `getdents` and
-//! `mknod` the tool makes goes through [`run`], so the runtime's thread only ever waits in
-//! `io_uring_enter`.
-//!
-//! [`run`] is the one place to switch to `ringaio::spawn_blocking` once the runtime has it.
-//! Until then it is a small pool of its own: threads are started when every one is busy (a
-//! FIFO with no reader at the other end can hold one for as long as the user waits) and stay
-//! for the next job.
+//! Blocking calls off the runtime's thread: every `open` of a FIFO, `copy_file_range` of a
+//! small file, `ioctl(FICLONE)`, `lseek(SEEK_DATA)`, `fchmod`, `fchown`, `futimens`,
+//! `getdents` and `mknod` the tool makes goes through [`run`], so the runtime's thread only
+//! waits in `io_uring_enter`. [`run`] hands them to `ringaio::spawn_blocking` (the runtime's
+//! pool, on its lane for closures, so a FIFO waiting for its other end never holds up file
+//! I/O).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::sync::{Condvar, LazyLock, Mutex, MutexGuard};
-use std::thread;
 
-use futures::channel::oneshot;
-
-/// Most pool threads; later jobs wait for one to be free.
-const MAX_THREADS: usize = 64;
-
-type Job = Box<dyn FnOnce() + Send>;
-
-#[derive(Default)]
-struct Queue {
-    jobs: VecDeque<Job>,
-    /// Threads waiting for a job.
-    idle: usize,
-    /// Threads started.
-    threads: usize,
-}
-
-struct Pool {
-    queue: Mutex<Queue>,
-    ready: Condvar,
-}
-
-static POOL: LazyLock<Pool> = LazyLock::new(|| Pool {
-    queue: Mutex::default(),
-    ready: Condvar::new(),
-});
-
-fn queue() -> MutexGuard<'static, Queue> {
-    // Jobs run outside the lock, so a panicking job cannot leave the queue half-changed.
-    POOL.queue.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Starts `f` on a pool thread at once; the future waits for its result without blocking
-/// the runtime.
+/// Starts `f` on the runtime's blocking pool at once; the future waits for its result
+/// without blocking the runtime.
 ///
 /// # Errors
-/// A thread could not be started, or `f` panicked (reported as an `Other` error).
+/// `f` panicked, or the runtime shut down before it ran (an `Other` error saying which).
 pub(crate) fn run<T, F>(f: F) -> impl Future<Output = io::Result<T>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let (tx, rx) = oneshot::channel();
-    let submitted = submit(Box::new(move || {
-        let _ = tx.send(f());
-    }));
+    let handle = ringaio::spawn_blocking(f);
     async move {
-        submitted?;
-        rx.await
-            .map_err(|_| io::Error::other("a blocking job panicked"))
-    }
-}
-
-fn submit(job: Job) -> io::Result<()> {
-    let mut queue = queue();
-    queue.jobs.push_back(job);
-    if queue.idle > queue.jobs.len() - 1 {
-        drop(queue);
-        POOL.ready.notify_one();
-        return Ok(());
-    }
-    if queue.threads >= MAX_THREADS {
-        return Ok(());
-    }
-    queue.threads += 1;
-    drop(queue);
-    let started = thread::Builder::new()
-        .name("ringaio-cp-blocking".into())
-        .spawn(worker);
-    if let Err(e) = started {
-        let mut queue = self::queue();
-        queue.threads -= 1;
-        if queue.threads == 0 {
-            queue.jobs.clear();
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
-fn worker() {
-    let mut queue = queue();
-    loop {
-        if let Some(job) = queue.jobs.pop_front() {
-            drop(queue);
-            // A panic is reported to the waiting future by the dropped sender.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-            queue = self::queue();
-            continue;
-        }
-        queue.idle += 1;
-        queue = POOL.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
-        queue.idle -= 1;
+        handle
+            .await
+            .map_err(|e| io::Error::other(format!("a blocking call failed: {e}")))
     }
 }
 
