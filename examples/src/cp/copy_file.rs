@@ -1,6 +1,6 @@
 //! One file, in at most three steps. On the pool: open the source, decide what the
 //! destination is ([`dest`]), open it in place or create a temporary, and, for a file of up to
-//! [`SMALL`] bytes, copy the data in the kernel (a reflink, else `copy_file_range` over the
+//! [`SMALL`] bytes of data, copy the data in the kernel (a reflink, else `copy_file_range` over the
 //! source's data extents, holes left as holes), set attributes, close and rename: one job, one
 //! hand-off. A larger file is reflinked there if it can be, else copied by several
 //! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where the
@@ -31,9 +31,9 @@ use crate::temp::Temp;
 /// Most bytes per `copy_file_range` call, so that progress moves.
 const KERNEL_CHUNK: usize = 64 << 20;
 
-/// Files up to this size are copied in one job on the pool, every call in a row (one
-/// hand-off per file); larger ones by several `copy_file_range` requests at once, through
-/// the runtime.
+/// Files with up to this many bytes of data are copied in one job on the pool, every call in
+/// a row (one hand-off per file); larger ones by several `copy_file_range` requests at once,
+/// through the runtime.
 const SMALL: u64 = 8 << 20;
 
 /// A file to copy.
@@ -135,7 +135,9 @@ fn first_step(settings: &Settings, job: FileJob) -> Result<Step, Failure> {
     let Some(mut open) = open_ends(settings, job)? else {
         return Ok(Step::Skipped);
     };
-    let large = open.regular && open.meta.len() > SMALL;
+    // By the data to move: a sparse file of a gigabyte with a megabyte in it is small.
+    let data: u64 = open.extents.iter().map(|(start, stop)| stop - start).sum();
+    let large = open.regular && data > SMALL;
     if !open.regular || (!opts.direct && opts.sparse != Sparse::Always) {
         open.copied = match large {
             true if reflinked(settings, &open)? => Some(open.meta.len()),
