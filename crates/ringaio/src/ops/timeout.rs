@@ -27,6 +27,8 @@ impl Timeout {
 unsafe impl Operation for Timeout {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::timeout(&*self.ts)
     }
