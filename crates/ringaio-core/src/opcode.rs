@@ -60,6 +60,14 @@ pub enum Opcode {
     /// `Iocb::fd` at `Iocb::offset`. io_uring has no such opcode: it always runs on the
     /// blocking pool.
     CopyFileRange = 29,
+    /// `posix_fadvise(2)`: advice in `Iocb::flags` (`IORING_OP_FADVISE`).
+    Fadvise = 40,
+    /// `sync_file_range(2)`: flags in `Iocb::flags` (`IORING_OP_SYNC_FILE_RANGE`).
+    SyncFileRange = 41,
+    /// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, Linux 5.15).
+    Symlinkat = 42,
+    /// `linkat(2)` (`IORING_OP_LINKAT`, Linux 5.15).
+    Linkat = 43,
 }
 
 /// What [`Opcode::uring_opcode`] says for an opcode io_uring does not have: beyond every
@@ -68,7 +76,7 @@ pub(crate) const NO_URING_OPCODE: u8 = u8::MAX;
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 22] = [
+    pub const ALL: [Opcode; 26] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -91,6 +99,10 @@ impl Opcode {
         Opcode::Ftruncate,
         Opcode::Splice,
         Opcode::CopyFileRange,
+        Opcode::Fadvise,
+        Opcode::SyncFileRange,
+        Opcode::Symlinkat,
+        Opcode::Linkat,
     ];
 
     /// The opcode numbered `raw`.
@@ -130,6 +142,10 @@ impl Opcode {
             Opcode::Ftruncate => op::Ftruncate::CODE,
             Opcode::Splice => op::Splice::CODE,
             Opcode::CopyFileRange => NO_URING_OPCODE,
+            Opcode::Fadvise => op::Fadvise::CODE,
+            Opcode::SyncFileRange => op::SyncFileRange::CODE,
+            Opcode::Symlinkat => op::SymlinkAt::CODE,
+            Opcode::Linkat => op::LinkAt::CODE,
         }
     }
 
@@ -150,6 +166,8 @@ impl Opcode {
                 | Opcode::Close
                 | Opcode::Fallocate
                 | Opcode::Ftruncate
+                | Opcode::Fadvise
+                | Opcode::SyncFileRange
         )
     }
 

@@ -2,6 +2,7 @@
 
 mod close;
 mod copy_range;
+mod fadvise;
 mod fallocate;
 mod fixed;
 mod fsync;
@@ -12,12 +13,14 @@ mod path;
 mod read;
 mod splice;
 mod statx;
+mod sync_range;
 mod timeout;
 mod vectored;
 mod write;
 
 pub(crate) use close::Close;
 pub(crate) use copy_range::CopyRange;
+pub(crate) use fadvise::Fadvise;
 pub(crate) use fallocate::Fallocate;
 pub(crate) use fixed::RwFixed;
 pub(crate) use fsync::Fsync;
@@ -28,6 +31,7 @@ pub(crate) use path::PathOp;
 pub(crate) use read::Read;
 pub(crate) use splice::Splice;
 pub(crate) use statx::Statx;
+pub(crate) use sync_range::SyncRange;
 pub(crate) use timeout::Timeout;
 pub(crate) use vectored::{ReadV, WriteV};
 pub(crate) use write::Write;
