@@ -1,61 +1,120 @@
 #!/usr/bin/env bash
-# Times ringaio-cp against cp and dd (bs=1M) copying one large file, page cache dropped
-# before every run, with hyperfine. Needs root (for drop_caches, and apt-get if hyperfine
-# is missing).
+# ringaio-cp against cp (and dd), in interleaved rounds: each round runs every command once,
+# in turn, so that load from elsewhere on the machine falls on all of them alike. Needs root
+# (drop_caches). Built as a user builds it: cargo build --release -p ringaio-examples.
 #
-#   examples/bench-cp.sh [DIR]
+#   examples/bench-cp.sh [tree|sparse|big|all] [DIR]
 #
-# DIR holds the source and the copy (default /var/tmp/ringaio-cp-bench; it needs twice
-# SIZE_MIB free). Environment: SIZE_MIB (default 2048), RUNS (default 10), CP_ARGS (extra
-# ringaio-cp options, e.g. "--block-size 1m --queue-depth 8").
-# Writes DIR/bench-cp.md (hyperfine's markdown table) and DIR/bench-cp.json.
+#   tree    a tree of 5,000 files of 100 B-8 KiB (50x4 directories), warm cache:
+#           ringaio-cp -r against cp -r, into a fresh directory each run
+#   sparse  a 1 GiB file holding 1 MiB of data, the rest a hole, warm cache
+#   big     a 2 GiB random file, page cache dropped before every run
+#           (sync; echo 3 > /proc/sys/vm/drop_caches): ringaio-cp, cp, dd bs=1M
+#
+# DIR holds the sources and copies (default /var/tmp/ringaio-cp-bench; `big` needs 4 GiB free).
+# Environment: RUNS (rounds, default 10; 5 for big), CP_ARGS (extra ringaio-cp options).
+# Prints each run and, per command, the median, min and max wall time and the ratio of
+# medians against ringaio-cp.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=${1:-/var/tmp/ringaio-cp-bench}
-size_mib=${SIZE_MIB:-2048}
-runs=${RUNS:-10}
+what=${1:-all}
+dir=${2:-/var/tmp/ringaio-cp-bench}
 cp_args=${CP_ARGS:-}
-
-if ! command -v hyperfine >/dev/null; then
-    apt-get update -qq
-    apt-get install -y hyperfine
-fi
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p ringaio-examples --bin ringaio-cp
 bin=$root/target/release/ringaio-cp
-
 mkdir -p "$dir"
-src=$dir/src
-dst=$dir/dst
-if [ "$(stat -c %s "$src" 2>/dev/null || echo 0)" != $((size_mib * 1024 * 1024)) ]; then
-    echo "creating $src ($size_mib MiB of random data)"
-    head -c "${size_mib}M" /dev/urandom >"$src.part"
-    mv "$src.part" "$src"
-fi
-rm -f "$dst"
-sync
 
-echo "kernel $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-hyperfine \
-    --warmup 1 \
-    --runs "$runs" \
-    --prepare "sync; echo 3 > /proc/sys/vm/drop_caches; rm -f $dst" \
-    --export-markdown "$dir/bench-cp.md" \
-    --export-json "$dir/bench-cp.json" \
-    -n ringaio-cp "$bin $cp_args $src $dst" \
-    -n cp "cp $src $dst" \
-    -n 'dd bs=1M' "dd if=$src of=$dst bs=1M status=none"
-rm -f "$dst"
+# seconds COMMAND...: runs it, prints its wall time in seconds.
+seconds() {
+    local start=$EPOCHREALTIME
+    "$@" >/dev/null
+    local end=$EPOCHREALTIME
+    echo "$end - $start" | bc -l
+}
 
-echo
-cat "$dir/bench-cp.md"
-echo
-echo "medians (s):"
-if command -v jq >/dev/null; then
-    jq -r '.results[] | "  \(.command): \(.median * 1000 | round / 1000)"' "$dir/bench-cp.json"
-else
-    python3 -c 'import json,sys
-for r in json.load(open(sys.argv[1]))["results"]:
-    print("  %s: %.3f" % (r["command"], r["median"]))' "$dir/bench-cp.json"
-fi
+# summary NAME FILE...: median/min/max of each file of times, ratio to the first's median.
+summary() {
+    local name=$1
+    shift
+    local base=""
+    echo "== $name: median / min / max (s), ratio of medians to ringaio-cp's"
+    for f in "$@"; do
+        local sorted median
+        sorted=$(sort -g "$f")
+        median=$(echo "$sorted" | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+        base=${base:-$median}
+        printf '  %-12s %.4f / %.4f / %.4f   x%.2f\n' "$(basename "$f" .times)" "$median" \
+            "$(echo "$sorted" | head -1)" "$(echo "$sorted" | tail -1)" \
+            "$(echo "$median / $base" | bc -l)"
+    done
+}
+
+tree() {
+    local src=$dir/tree runs=${RUNS:-10}
+    if [ ! -d "$src" ]; then
+        echo "creating $src"
+        for i in $(seq 0 4999); do
+            local d=$src/d$((i % 50))/e$((i % 4))
+            mkdir -p "$d"
+            head -c $((100 + (i * 7919) % 8093)) /dev/urandom >"$d/f$i"
+        done
+    fi
+    local t=$dir/times-tree
+    rm -rf "$t" && mkdir -p "$t"
+    for r in $(seq "$runs"); do
+        rm -rf "$dir/tree-copy"; sync
+        echo "round $r ringaio-cp $(seconds "$bin" $cp_args -r "$src" "$dir/tree-copy" | tee -a "$t/ringaio-cp.times")"
+        rm -rf "$dir/tree-copy"; sync
+        echo "round $r cp         $(seconds cp -r "$src" "$dir/tree-copy" | tee -a "$t/cp.times")"
+    done
+    rm -rf "$dir/tree-copy"
+    summary "5,000 files, cp -r" "$t/ringaio-cp.times" "$t/cp.times"
+}
+
+sparse() {
+    local src=$dir/sparse runs=${RUNS:-10}
+    rm -f "$src"
+    truncate -s 1G "$src"
+    head -c 1M /dev/urandom | dd of="$src" bs=1M seek=512 conv=notrunc status=none
+    local t=$dir/times-sparse
+    rm -rf "$t" && mkdir -p "$t"
+    for r in $(seq "$runs"); do
+        rm -f "$dir/sparse-copy"
+        echo "round $r ringaio-cp $(seconds "$bin" $cp_args "$src" "$dir/sparse-copy" | tee -a "$t/ringaio-cp.times")"
+        rm -f "$dir/sparse-copy"
+        echo "round $r cp         $(seconds cp "$src" "$dir/sparse-copy" | tee -a "$t/cp.times")"
+    done
+    echo "blocks: source $(stat -c %b "$src"), copy $(stat -c %b "$dir/sparse-copy")"
+    rm -f "$dir/sparse-copy"
+    summary "1 GiB sparse file (1 MiB of data)" "$t/ringaio-cp.times" "$t/cp.times"
+}
+
+big() {
+    local src=$dir/src runs=${RUNS:-5}
+    if [ "$(stat -c %s "$src" 2>/dev/null || echo 0)" != $((2048 * 1024 * 1024)) ]; then
+        echo "creating $src (2 GiB of random data)"
+        head -c 2048M /dev/urandom >"$src.part"
+        mv "$src.part" "$src"
+    fi
+    local t=$dir/times-big dst=$dir/dst
+    rm -rf "$t" && mkdir -p "$t"
+    cold() { rm -f "$dst"; sync; echo 3 >/proc/sys/vm/drop_caches; }
+    for r in $(seq "$runs"); do
+        cold; echo "round $r ringaio-cp $(seconds "$bin" $cp_args "$src" "$dst" | tee -a "$t/ringaio-cp.times")"
+        cold; echo "round $r cp         $(seconds cp "$src" "$dst" | tee -a "$t/cp.times")"
+        cold; echo "round $r dd         $(seconds dd if="$src" of="$dst" bs=1M status=none | tee -a "$t/dd.times")"
+    done
+    rm -f "$dst"
+    summary "2 GiB file, cold cache" "$t/ringaio-cp.times" "$t/cp.times" "$t/dd.times"
+}
+
+echo "kernel $(uname -r), $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+case $what in
+    tree) tree ;;
+    sparse) sparse ;;
+    big) big ;;
+    all) tree; sparse; big ;;
+    *) echo "usage: $0 [tree|sparse|big|all] [DIR]" >&2; exit 2 ;;
+esac

@@ -71,13 +71,14 @@ fn other_sources_are_still_copied() {
     assert_no_temporaries(&dst);
 }
 
+// cp 9 words it "target 'c': No such file or directory".
 #[test]
 fn several_sources_need_a_directory() {
     let scratch = Scratch::new("err-target");
     write_file(&scratch.join("a"), b"a");
     write_file(&scratch.join("b"), b"b");
     let out = run([&scratch.join("a"), &scratch.join("b"), &scratch.join("c")]);
-    assert_fails_with(&out, "is not a directory");
+    assert_fails_with(&out, "No such file or directory");
     assert!(!scratch.join("c").exists());
 }
 

@@ -101,3 +101,62 @@ fn progress_can_be_forced_on() {
     assert_ok(&quiet);
     assert!(quiet.stderr.is_empty());
 }
+
+#[test]
+fn verbose_says_why_io_uring_is_not_used_once() {
+    let scratch = Scratch::new("verbose-fallback");
+    let (a, b) = (scratch.join("a"), scratch.join("b"));
+    write_file(&a, b"a");
+    write_file(&b, b"b");
+    let dir = scratch.join("into");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let out = std::process::Command::new(common::BIN)
+        .args([Path::new("-v"), &a, &b, &dir])
+        .env("RINGAIO_BACKEND", "fallback")
+        .output()
+        .expect("run");
+    assert_ok(&out);
+    let said = stderr(&out);
+    assert_eq!(said.matches("io_uring is not used").count(), 1, "{said}");
+    assert!(said.contains("fallback"), "the reason: {said}");
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(listed.lines().count(), 2, "one line per file: {listed}");
+    let quiet = std::process::Command::new(common::BIN)
+        .args([&a, &dir.join("c")])
+        .env("RINGAIO_BACKEND", "fallback")
+        .output()
+        .expect("run");
+    assert_ok(&quiet);
+    assert!(quiet.stderr.is_empty(), "without -v: {}", stderr(&quiet));
+}
+
+#[test]
+fn atomic_replaces_with_a_new_inode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let scratch = Scratch::new("atomic");
+    let (src, dst, other) = (
+        scratch.join("src"),
+        scratch.join("dst"),
+        scratch.join("other"),
+    );
+    write_file(&src, b"new contents");
+    write_file(&dst, b"old");
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    std::fs::hard_link(&dst, &other).expect("link");
+    let before = std::fs::metadata(&dst).expect("stat").ino();
+    // Without --atomic the file is written in place: the other name sees it.
+    assert_ok(&run([&src, &dst]));
+    assert_eq!(std::fs::read(&other).expect("read"), b"new contents");
+    write_file(&src, b"newer");
+    assert_ok(&run([Path::new("--atomic"), &src, &dst]));
+    let after = std::fs::metadata(&dst).expect("stat");
+    assert_ne!(after.ino(), before, "a new inode");
+    assert_eq!(std::fs::read(&dst).expect("read"), b"newer");
+    assert_eq!(std::fs::read(&other).expect("read"), b"new contents");
+    assert_eq!(
+        after.permissions().mode() & 0o777,
+        0o640,
+        "the old mode kept"
+    );
+    common::assert_no_temporaries(scratch.path());
+}

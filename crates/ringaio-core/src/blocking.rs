@@ -22,6 +22,7 @@ use crate::{Iocb, Opcode, Target};
 /// | `Noop` | none; 0 |
 /// | `Openat`, `Close`, `Statx`, `Fallocate` | `openat` (with `O_CLOEXEC` added), `close`, `statx`, `fallocate` |
 /// | `Unlinkat`, `Renameat`, `Mkdirat` | `unlinkat`, `renameat2`, `mkdirat` |
+/// | `Splice`, `CopyFileRange` | `splice`, `copy_file_range` (offsets copied, not updated) |
 /// | `Fadvise`, `SyncFileRange`, `Symlinkat`, `Linkat` | `posix_fadvise`, `sync_file_range`, `symlinkat`, `linkat` |
 ///
 /// Where it differs from the ring:
@@ -131,6 +132,30 @@ pub unsafe fn execute(iocb: &Iocb) -> i32 {
             let len = iocb.len as libc::off_t;
             // SAFETY: ftruncate takes no pointer.
             retry(|| unsafe { libc::ftruncate(fd, len) } as isize)
+        }
+        Opcode::Splice => {
+            let mut off_in = iocb.addr as libc::loff_t;
+            let mut off_out = off as libc::loff_t;
+            let p_in: *mut libc::loff_t = if iocb.addr == u64::MAX {
+                std::ptr::null_mut()
+            } else {
+                &mut off_in
+            };
+            let p_out: *mut libc::loff_t = if off < 0 {
+                std::ptr::null_mut()
+            } else {
+                &mut off_out
+            };
+            // SAFETY: the offsets are locals (or null), the only memory splice touches here.
+            retry(|| unsafe { libc::splice(iocb.fd2, p_in, fd, p_out, len, iocb.flags) } as isize)
+        }
+        Opcode::CopyFileRange => {
+            let mut off_in = iocb.addr as libc::loff_t;
+            let mut off_out = off as libc::loff_t;
+            // SAFETY: the offsets are locals, the only memory copy_file_range touches here.
+            retry(|| unsafe {
+                libc::copy_file_range(iocb.fd2, &mut off_in, fd, &mut off_out, len, 0)
+            } as isize)
         }
         Opcode::Fadvise => {
             // `validate` bounds the length by u32::MAX. posix_fadvise returns the error

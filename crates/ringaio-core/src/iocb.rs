@@ -183,6 +183,43 @@ impl Iocb {
         iocb
     }
 
+    /// Move up to `len` bytes from `fd_in` (at `off_in`, or from its file position with
+    /// `None`) to `fd_out` (likewise) with `splice(2)`; one of the two must be a pipe.
+    /// `flags` are `SPLICE_F_*`.
+    pub fn splice(
+        fd_in: RawFd,
+        off_in: Option<u64>,
+        fd_out: Target,
+        off_out: Option<u64>,
+        len: u32,
+        flags: u32,
+    ) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Splice, fd_out);
+        iocb.fd2 = fd_in;
+        iocb.addr = off_in.unwrap_or(u64::MAX);
+        iocb.offset = off_out.map_or(-1, |off| off as i64);
+        iocb.len = u64::from(len);
+        iocb.flags = flags;
+        iocb
+    }
+
+    /// Copy up to `len` bytes from `fd_in` at `off_in` to `fd_out` at `off_out` inside the
+    /// kernel (`copy_file_range(2)`; always on the blocking pool).
+    pub fn copy_file_range(
+        fd_in: RawFd,
+        off_in: u64,
+        fd_out: Target,
+        off_out: u64,
+        len: usize,
+    ) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::CopyFileRange, fd_out);
+        iocb.fd2 = fd_in;
+        iocb.addr = off_in;
+        iocb.offset = off_out as i64;
+        iocb.len = len as u64;
+        iocb
+    }
+
     /// Remove `path` (a directory with `AT_REMOVEDIR`).
     pub fn unlinkat(dirfd: RawFd, path: &CStr, flags: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Unlinkat, Target::Fd(dirfd));
@@ -359,6 +396,29 @@ impl Iocb {
                 }
             }
             Opcode::AsyncCancel => {}
+            Opcode::Splice => {
+                // -1 is "the file position" for the output; the input's is u64::MAX.
+                let off_in_ok = self.addr == u64::MAX || self.addr <= i64::MAX as u64;
+                if self.fd2 < 0
+                    || self.offset < -1
+                    || !off_in_ok
+                    || self.len > MAX_RW_COUNT
+                    || self.addr2 != 0
+                {
+                    return einval();
+                }
+            }
+            Opcode::CopyFileRange => {
+                if self.fd2 < 0
+                    || self.offset < 0
+                    || self.addr > i64::MAX as u64
+                    || self.len > MAX_RW_COUNT
+                    || self.addr2 != 0
+                    || self.flags != 0
+                {
+                    return einval();
+                }
+            }
         }
         if matches!(self.fd, Target::Fixed(_)) && !self.opcode.takes_fixed_file() {
             return einval();

@@ -52,6 +52,14 @@ pub enum Opcode {
     AsyncCancel = 26,
     /// `ftruncate(2)` to `Iocb::len` bytes (`IORING_OP_FTRUNCATE`, Linux 6.9).
     Ftruncate = 27,
+    /// `splice(2)` of `Iocb::len` bytes from the fd `Iocb::fd2` (at the offset `Iocb::addr`,
+    /// or its own position for `u64::MAX`) to `Iocb::fd` (at `Iocb::offset`, or its position
+    /// for -1); one of the two is a pipe (`IORING_OP_SPLICE`, Linux 5.7).
+    Splice = 28,
+    /// `copy_file_range(2)` of `Iocb::len` bytes from the fd `Iocb::fd2` at `Iocb::addr` to
+    /// `Iocb::fd` at `Iocb::offset`. io_uring has no such opcode: it always runs on the
+    /// blocking pool.
+    CopyFileRange = 29,
     /// `posix_fadvise(2)`: advice in `Iocb::flags` (`IORING_OP_FADVISE`).
     Fadvise = 40,
     /// `sync_file_range(2)`: flags in `Iocb::flags` (`IORING_OP_SYNC_FILE_RANGE`).
@@ -62,9 +70,13 @@ pub enum Opcode {
     Linkat = 43,
 }
 
+/// What [`Opcode::uring_opcode`] says for an opcode io_uring does not have: beyond every
+/// kernel's table, so the probe reports it unsupported and it goes to the blocking pool.
+pub(crate) const NO_URING_OPCODE: u8 = u8::MAX;
+
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 24] = [
+    pub const ALL: [Opcode; 26] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -85,6 +97,8 @@ impl Opcode {
         Opcode::Timeout,
         Opcode::AsyncCancel,
         Opcode::Ftruncate,
+        Opcode::Splice,
+        Opcode::CopyFileRange,
         Opcode::Fadvise,
         Opcode::SyncFileRange,
         Opcode::Symlinkat,
@@ -126,6 +140,8 @@ impl Opcode {
             Opcode::Timeout => op::Timeout::CODE,
             Opcode::AsyncCancel => op::AsyncCancel::CODE,
             Opcode::Ftruncate => op::Ftruncate::CODE,
+            Opcode::Splice => op::Splice::CODE,
+            Opcode::CopyFileRange => NO_URING_OPCODE,
             Opcode::Fadvise => op::Fadvise::CODE,
             Opcode::SyncFileRange => op::SyncFileRange::CODE,
             Opcode::Symlinkat => op::SymlinkAt::CODE,
@@ -255,7 +271,7 @@ mod tests {
 
     #[test]
     fn unknown_raw_opcode_is_einval() {
-        for raw in [4u16, 9, 15, 28, 999, u16::MAX] {
+        for raw in [4u16, 9, 15, 30, 999, u16::MAX] {
             let err = Opcode::from_raw(raw).unwrap_err();
             assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);

@@ -252,6 +252,23 @@ fn build(iocb: &Iocb) -> Entry {
         Opcode::Ftruncate => {
             with_target!(iocb.fd, |fd| op::Ftruncate::new(fd, iocb.len).build())
         }
+        Opcode::Splice => with_target!(iocb.fd, |fd| op::Splice::new(
+            Fd(iocb.fd2),
+            iocb.addr as i64,
+            fd,
+            iocb.offset,
+            iocb.len as u32
+        )
+        .flags(iocb.flags)
+        .build()),
+        // No ring opcode (the probe sends it to the pool): an opcode no kernel has, which
+        // the kernel completes with -EINVAL.
+        Opcode::CopyFileRange => RawSqe {
+            opcode: crate::opcode::NO_URING_OPCODE,
+            fd: -1,
+            ..RawSqe::default()
+        }
+        .into_entry(),
         // `validate` bounds both lengths by u32::MAX.
         Opcode::Fadvise => with_target!(iocb.fd, |fd| op::Fadvise::new(
             fd,

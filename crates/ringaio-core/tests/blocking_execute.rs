@@ -268,6 +268,32 @@ fn path_operations_agree() {
             .keep(r)
             .keep(w)
     });
+    same_as_the_ring("splice of a pipe into a file", 5, |dir| {
+        let (r, w) = pipe_with(b"hello");
+        let file = dir.file("f", b"");
+        let iocb = Iocb::splice(
+            r.as_raw_fd(),
+            None,
+            Target::Fd(file.as_raw_fd()),
+            Some(3),
+            5,
+            0,
+        );
+        Case::new(iocb).keep(r).keep(w).keep(file)
+    });
+    same_as_the_ring("splice between two files", fails(libc::EINVAL), |dir| {
+        let a = dir.file("a", b"0123456789");
+        let b = dir.file("b", b"");
+        let iocb = Iocb::splice(
+            a.as_raw_fd(),
+            Some(0),
+            Target::Fd(b.as_raw_fd()),
+            Some(0),
+            5,
+            0,
+        );
+        Case::new(iocb).keep(a).keep(b)
+    });
     same_as_the_ring("unlinkat of a missing file", fails(libc::ENOENT), |dir| {
         let path = dir.cpath("missing");
         Case::new(Iocb::unlinkat(at, &path, 0)).keep(path)
@@ -293,6 +319,23 @@ fn path_operations_agree() {
         let path = dir.cpath("d");
         Case::new(Iocb::mkdirat(at, &path, 0o755)).keep(path)
     });
+}
+
+#[test]
+fn copy_file_range_has_no_ring_opcode_and_runs_here() {
+    if let Some(ring) = common::ring() {
+        assert!(!ring.supports(Opcode::CopyFileRange), "no kernel has it");
+    }
+    let dir = Scratch::new("copy-range");
+    let a = dir.file("a", b"0123456789");
+    let b = dir.file("b", b"");
+    let iocb = Iocb::copy_file_range(a.as_raw_fd(), 2, Target::Fd(b.as_raw_fd()), 1, 5);
+    // SAFETY: the request points at no memory; both files stay open during the call.
+    assert_eq!(unsafe { execute(&iocb) }, 5);
+    assert_eq!(fs::read(dir.path("b")).unwrap(), b"\x0023456");
+    let past_the_end = Iocb::copy_file_range(a.as_raw_fd(), 10, Target::Fd(b.as_raw_fd()), 0, 5);
+    // SAFETY: as above.
+    assert_eq!(unsafe { execute(&past_the_end) }, 0);
 }
 
 #[test]

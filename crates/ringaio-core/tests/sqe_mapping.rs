@@ -29,6 +29,12 @@ const IORING_OP_RENAMEAT: u8 = 35;
 const IORING_OP_UNLINKAT: u8 = 36;
 const IORING_OP_MKDIRAT: u8 = 37;
 const IORING_OP_FTRUNCATE: u8 = 55;
+const IORING_OP_SPLICE: u8 = 30;
+/// What `CopyFileRange` says it is: no kernel has opcode 255, so the probe sends it to the
+/// blocking pool.
+const NO_URING_OPCODE: u8 = 255;
+/// `SPLICE_F_MOVE | SPLICE_F_NONBLOCK`.
+const SPLICE_FLAGS: u32 = 1 | 2;
 const IORING_OP_SYNC_FILE_RANGE: u8 = 8;
 const IORING_OP_FADVISE: u8 = 24;
 const IORING_OP_SYMLINKAT: u8 = 38;
@@ -354,6 +360,28 @@ fn cases() -> Vec<(Iocb, RawSqe)> {
             },
         ),
         plain(
+            Iocb::splice(7, Some(1 << 20), fd, Some(4096), 65536, SPLICE_FLAGS),
+            RawSqe {
+                opcode: IORING_OP_SPLICE,
+                fd: 5,
+                off: 4096,
+                // splice_off_in shares `addr`, splice_fd_in the last union.
+                addr: 1 << 20,
+                len: 65536,
+                op_flags: SPLICE_FLAGS,
+                file_index: 7,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::copy_file_range(7, 1 << 20, fd, 4096, 65536),
+            RawSqe {
+                opcode: NO_URING_OPCODE,
+                fd: -1,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
             Iocb::async_cancel(0x1234_5678_9abc),
             RawSqe {
                 opcode: IORING_OP_ASYNC_CANCEL,
@@ -378,6 +406,44 @@ fn every_opcode_maps_field_by_field() -> io::Result<()> {
         assert_sqe(iocb, *want)?;
     }
     Ok(())
+}
+
+#[test]
+fn splice_without_offsets_uses_the_file_positions() -> io::Result<()> {
+    let iocb = Iocb::splice(7, None, Target::Fd(5), None, 100, 0).with_data(9);
+    let want = RawSqe {
+        opcode: IORING_OP_SPLICE,
+        fd: 5,
+        off: u64::MAX,
+        addr: u64::MAX,
+        len: 100,
+        file_index: 7,
+        user_data: 9,
+        ..RawSqe::default()
+    };
+    assert_sqe(&iocb, want)
+}
+
+#[test]
+fn splice_and_copy_file_range_refuse_what_the_kernel_would() {
+    let einval = |iocb: Iocb| {
+        let err = to_sqe(&iocb).expect_err("accepted");
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{iocb:?}");
+    };
+    einval(Iocb::splice(-1, None, Target::Fd(5), None, 1, 0));
+    einval(Iocb::splice(7, None, Target::Fixed(1), None, 1, 0));
+    einval(Iocb::splice(
+        7,
+        Some(u64::MAX - 1),
+        Target::Fd(5),
+        None,
+        1,
+        0,
+    ));
+    einval(Iocb::copy_file_range(-1, 0, Target::Fd(5), 0, 1));
+    einval(Iocb::copy_file_range(7, 0, Target::Fixed(1), 0, 1));
+    einval(Iocb::copy_file_range(7, u64::MAX, Target::Fd(5), 0, 1));
+    einval(Iocb::copy_file_range(7, 0, Target::Fd(5), 0, usize::MAX));
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! `--direct`: opening with `O_DIRECT`, and buffered I/O where a filesystem refuses it.
 
 use std::io;
-use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use ringaio::fs::File;
@@ -18,39 +17,29 @@ pub(crate) fn align_up(n: usize) -> usize {
     n.div_ceil(ALIGN) * ALIGN
 }
 
-/// Opens the source for reading; with `--direct` and a regular file, with `O_DIRECT` if the
-/// filesystem takes it. Returns the file and whether it is in direct mode.
+/// A second descriptor of the source, with `O_DIRECT`, if its filesystem takes it. Returns
+/// it (`None` after a warning, where refused) and whether it is direct.
 ///
 /// # Errors
-/// The open's error.
-pub(crate) async fn open_source(ctx: &Ctx, path: &Path, regular: bool) -> io::Result<(File, bool)> {
-    if ctx.opts.direct && regular {
-        let direct = File::options()
-            .read(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(path)
-            .await;
-        match direct {
-            Ok(file) => return Ok((file, true)),
-            Err(e) if refused(&e) => ctx.warn_direct_once(End::Source, &message(path)),
-            Err(e) => return Err(e),
+/// The open's error, other than the refusal.
+pub(crate) async fn open_source(ctx: &Ctx, path: &Path) -> io::Result<(Option<File>, bool)> {
+    let direct = File::options()
+        .read(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+        .await;
+    match direct {
+        Ok(file) => Ok((Some(file), true)),
+        Err(e) if refused(&e) => {
+            ctx.warn_direct_once(End::Source, &message(path));
+            Ok((None, false))
         }
+        Err(e) => Err(e),
     }
-    let file = File::open(path).await?;
-    advise_sequential(&file);
-    Ok((file, false))
 }
 
-/// Tells the kernel the file will be read front to back, which doubles its readahead
-/// window, as cp does. Only a hint: an error changes nothing, so it is ignored. (Through
-/// libc: ringaio has no `fadvise` operation.)
-fn advise_sequential(file: &File) {
-    // SAFETY: posix_fadvise reads no memory of ours; `file` keeps the fd open during the call.
-    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_SEQUENTIAL) };
-}
-
-/// A second, `O_DIRECT` descriptor for the temporary file `path`, which is already open
-/// buffered (for the unaligned tail and the metadata). `None` when the filesystem refuses
+/// A second, `O_DIRECT` descriptor for the file being written at `path` (a temporary or the
+/// destination), which is already open buffered (for the unaligned tail and the metadata). `None` when the filesystem refuses
 /// `O_DIRECT` (after a warning).
 ///
 /// # Errors

@@ -5,20 +5,29 @@
 //! ringaio-cp -r --progress photos/ /mnt/backup/
 //! ```
 //!
-//! Each file is copied by `--queue-depth` workers, each reading a block and writing it while
-//! the others' requests are in flight; a tree keeps up to `--jobs` files going at once. The
-//! data goes to a temporary name beside the destination and is renamed into place only when
-//! it is complete, so a failed or interrupted copy never leaves a partial file.
+//! Existing destinations are treated as cp treats them: a regular file is truncated and
+//! written in place, a device or FIFO written to, a symbolic link followed. A new file is
+//! written under a temporary name beside it and renamed into place when complete, so a
+//! failed or interrupted copy never leaves a partial new file. The data is copied in the
+//! kernel where it can be (a reflink, else `copy_file_range` over the source's data extents,
+//! so holes stay holes); otherwise, and for `--direct`, by `--queue-depth` workers through
+//! io_uring, each reading a block and writing it while the others' requests are in flight. A
+//! tree keeps up to `--jobs` files going at once.
 //!
 //! The modules, in the order a copy meets them: [`cli`] (arguments), [`plan`] (what `SRC...
-//! DST` means), [`tree`] (directories), [`copy_file`] (one file), [`pipeline`] (its blocks),
-//! [`direct`] (`O_DIRECT` and its fallback), [`temp`] and [`signals`] (no partial files),
-//! [`preserve`] (`-p`), [`progress`] and [`errors`] (what the user sees).
+//! DST` means), [`tree`] (directories), [`tasks`] (files in flight), [`copy_file`] (one
+//! file), [`dest`] (what is at its destination), [`sys`] (reflinks, `copy_file_range`,
+//! extents), [`pipeline`] (blocks through the ring), [`direct`] (`O_DIRECT` and its
+//! fallback), [`special`] (links, FIFOs and devices made anew), [`temp`] and [`signals`] (no
+//! partial files), [`preserve`] (`--preserve`), [`blocking`] (the pool the blocking calls run
+//! on), [`progress`] and [`errors`] (what the user sees).
 
+mod blocking;
 mod buffers;
 mod cli;
 mod copy_file;
 mod ctx;
+mod dest;
 mod direct;
 mod errors;
 mod pipeline;
@@ -26,6 +35,8 @@ mod plan;
 mod preserve;
 mod progress;
 mod signals;
+mod special;
+mod sys;
 mod tasks;
 mod temp;
 mod tree;
@@ -66,6 +77,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.verbose {
+        if let Some(reason) = rt.fallback_reason() {
+            eprintln!("ringaio-cp: io_uring is not used ({reason}): every operation runs on a thread pool");
+        }
+    }
     let ctx = Rc::new(Ctx::new(args.options(), progress, umask));
     let (sources, target) = args.operands();
     rt.block_on(plan::run(ctx.clone(), sources, target));

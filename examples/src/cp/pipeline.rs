@@ -2,7 +2,8 @@
 //! writing it, so that that many requests are in flight. Also the read-back comparison of
 //! `--verify`, built the same way.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io;
 
 use futures::future::{join, try_join_all};
@@ -10,6 +11,7 @@ use ringaio::buf::{AlignedBuf, IoBuf};
 use ringaio::fs::File;
 
 use crate::buffers::set_write_len;
+use crate::cli::Sparse;
 use crate::ctx::Ctx;
 use crate::direct::{align_up, ALIGN};
 
@@ -41,33 +43,38 @@ pub(crate) struct Ends<'a> {
     pub(crate) dst_direct: Option<&'a File>,
 }
 
-/// Hands out `[offset, end)` blocks of a range, in order, to the workers.
+/// Hands out `[offset, end)` blocks of a list of ranges, in order, to the workers.
 #[derive(Debug)]
 struct Blocks {
-    next: Cell<u64>,
+    /// The ranges left, the first one partly claimed.
+    ranges: RefCell<VecDeque<(u64, u64)>>,
     block: u64,
-    /// The end of the range: where the file ends, once a read has found it earlier.
+    /// Where the file ends, once a read has found it earlier than expected.
     end: Cell<u64>,
 }
 
 impl Blocks {
-    fn new(len: u64, block: usize) -> Blocks {
+    fn new(ranges: &[(u64, u64)], len: u64, block: usize) -> Blocks {
         Blocks {
-            next: Cell::new(0),
+            ranges: RefCell::new(ranges.iter().copied().collect()),
             block: block as u64,
             end: Cell::new(len),
         }
     }
 
     fn claim(&self) -> Option<(u64, u64)> {
-        let offset = self.next.get();
-        let end = self.end.get();
-        if offset >= end {
-            return None;
+        let mut ranges = self.ranges.borrow_mut();
+        loop {
+            let (start, stop) = ranges.front_mut()?;
+            let stop_here = (*stop).min(self.end.get());
+            if *start >= stop_here {
+                ranges.pop_front();
+                continue;
+            }
+            let claimed = (*start, stop_here.min(start.saturating_add(self.block)));
+            *start = claimed.1;
+            return Some(claimed);
         }
-        let block_end = end.min(offset.saturating_add(self.block));
-        self.next.set(block_end);
-        Some((offset, block_end))
     }
 
     /// A read found the end of the file at `offset`.
@@ -78,19 +85,29 @@ impl Blocks {
 
 /// How many workers `len` bytes need: one per block, at most `--queue-depth`.
 fn workers(ctx: &Ctx, len: u64) -> usize {
+    if len == 0 {
+        return 0;
+    }
     let blocks = len.div_ceil(ctx.opts.block_size as u64);
     usize::try_from(blocks).map_or(ctx.opts.queue_depth, |b| b.min(ctx.opts.queue_depth))
 }
 
-/// Copies the first `len` bytes; returns how many there were (fewer if the source ended
-/// early). Direct writes of a last, partial block are rounded up to [`ALIGN`]: the caller
-/// sets the final length.
+/// Copies the `extents` of a file of `len` bytes (the rest are holes); returns the file's
+/// length (less if the source ended early). With `--sparse=always`, blocks of zeros are not
+/// written either. Direct writes of a last, partial block are rounded up to [`ALIGN`]: the
+/// caller sets the final length.
 ///
 /// # Errors
 /// The first failure; the other workers' requests are then cancelled.
-pub(crate) async fn copy(ctx: &Ctx, ends: &Ends<'_>, len: u64) -> Result<u64, BlockError> {
-    let blocks = Blocks::new(len, ctx.opts.block_size);
-    let workers = (0..workers(ctx, len)).map(|_| copy_worker(ctx, ends, &blocks));
+pub(crate) async fn copy(
+    ctx: &Ctx,
+    ends: &Ends<'_>,
+    extents: &[(u64, u64)],
+    len: u64,
+) -> Result<u64, BlockError> {
+    let blocks = Blocks::new(extents, len, ctx.opts.block_size);
+    let data: u64 = extents.iter().map(|(start, stop)| stop - start).sum();
+    let workers = (0..workers(ctx, data)).map(|_| copy_worker(ctx, ends, &blocks));
     try_join_all(workers).await?;
     Ok(blocks.end.get())
 }
@@ -129,10 +146,14 @@ async fn copy_block(
             Err(e) => return (Err(BlockError::ReadSource(e)), buf),
         };
         let take = n.min(usize::try_from(end - pos).unwrap_or(usize::MAX));
-        let (written, back) = write(ends, buf, pos, take).await;
-        buf = back;
-        if let Err(e) = written {
-            return (Err(BlockError::Write(e)), buf);
+        let zeros =
+            ctx.opts.sparse == Sparse::Always && buf.as_slice()[..take].iter().all(|&b| b == 0);
+        if !zeros {
+            let (written, back) = write(ends, buf, pos, take).await;
+            buf = back;
+            if let Err(e) = written {
+                return (Err(BlockError::Write(e)), buf);
+            }
         }
         ctx.progress.advance(take as u64);
         pos += take as u64;
@@ -163,6 +184,67 @@ async fn write(
     file.write_all_at(buf, pos).await
 }
 
+/// Bytes per `copy_file_range` request of a large file.
+const KERNEL_BLOCK: usize = 16 << 20;
+
+/// Most `copy_file_range` requests of one file in flight (each holds a pool thread).
+const KERNEL_WORKERS: usize = 4;
+
+/// Copies the `extents` of a file of `len` bytes inside the kernel, by [`KERNEL_WORKERS`]
+/// `copy_file_range` requests at a time (ringaio runs them on its blocking pool); returns the
+/// file's length, or `None` when the kernel cannot copy between these files at all (the
+/// first request fails with `cannot`'s kind of error before any byte moved).
+///
+/// # Errors
+/// The first other failure.
+pub(crate) async fn copy_in_kernel(
+    ctx: &Ctx,
+    src: &File,
+    dst: &File,
+    extents: &[(u64, u64)],
+    len: u64,
+    cannot: impl Fn(&io::Error) -> bool,
+) -> Result<Option<u64>, io::Error> {
+    let blocks = Blocks::new(extents, len, KERNEL_BLOCK);
+    let moved = Cell::new(false);
+    let refused = Cell::new(false);
+    let worker = || async {
+        while let Some((offset, end)) = blocks.claim() {
+            let mut pos = offset;
+            while pos < end {
+                let want = usize::try_from(end - pos).unwrap_or(KERNEL_BLOCK);
+                match src.copy_range_to(pos, dst, pos, want).await {
+                    Ok(0) => {
+                        blocks.ended_at(pos);
+                        break;
+                    }
+                    Ok(n) => {
+                        moved.set(true);
+                        ctx.progress.advance(n as u64);
+                        pos += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if !moved.get() && cannot(&e) => {
+                        refused.set(true);
+                        blocks.ended_at(0);
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
+    };
+    let data: u64 = extents.iter().map(|(start, stop)| stop - start).sum();
+    let count = usize::try_from(data.div_ceil(KERNEL_BLOCK as u64))
+        .map_or(KERNEL_WORKERS, |n| n.min(KERNEL_WORKERS));
+    try_join_all((0..count).map(|_| worker())).await?;
+    if refused.get() {
+        return Ok(None);
+    }
+    Ok(Some(blocks.end.get()))
+}
+
 /// Copies from `pos` to the end of the source, one block at a time, through the buffered
 /// descriptors: for sources whose size is not known up front (pipes, character devices,
 /// `/proc` files) or that grew during the copy. Returns the new length.
@@ -184,7 +266,6 @@ pub(crate) async fn copy_tail(ctx: &Ctx, ends: &Ends<'_>, mut pos: u64) -> Resul
         let (written, back) = ends.dst.write_all_at(buf, pos).await;
         buf = back;
         written.map_err(BlockError::Write)?;
-        ctx.progress.add_total(n as u64);
         ctx.progress.advance(n as u64);
         pos += n as u64;
     }
@@ -197,7 +278,7 @@ pub(crate) async fn copy_tail(ctx: &Ctx, ends: &Ends<'_>, mut pos: u64) -> Resul
 /// # Errors
 /// [`BlockError::Differs`] at the first differing block's first differing byte; read errors.
 pub(crate) async fn verify(ctx: &Ctx, src: &File, copy: &File, len: u64) -> Result<(), BlockError> {
-    let blocks = Blocks::new(len, ctx.opts.block_size);
+    let blocks = Blocks::new(&[(0, len)], len, ctx.opts.block_size);
     let workers = (0..workers(ctx, len)).map(|_| verify_worker(ctx, src, copy, &blocks));
     try_join_all(workers).await?;
     Ok(())
@@ -227,7 +308,7 @@ async fn verify_worker(
             if let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) {
                 return Err(BlockError::Differs(pos + i as u64));
             }
-            ctx.progress.advance(same as u64);
+            ctx.progress.verified(same as u64);
             pos += same as u64;
         }
     }
@@ -242,7 +323,7 @@ mod tests {
 
     #[test]
     fn blocks_cover_the_range_once() {
-        let blocks = Blocks::new(10, 4);
+        let blocks = Blocks::new(&[(0, 10)], 10, 4);
         assert_eq!(blocks.claim(), Some((0, 4)));
         assert_eq!(blocks.claim(), Some((4, 8)));
         assert_eq!(blocks.claim(), Some((8, 10)));
@@ -251,10 +332,17 @@ mod tests {
 
     #[test]
     fn an_early_end_stops_the_claims() {
-        let blocks = Blocks::new(100, 10);
+        let blocks = Blocks::new(&[(0, 100)], 100, 10);
         assert_eq!(blocks.claim(), Some((0, 10)));
         blocks.ended_at(5);
         assert_eq!(blocks.claim(), None);
         assert_eq!(blocks.end.get(), 5);
+    }
+
+    #[test]
+    fn holes_are_skipped() {
+        let blocks = Blocks::new(&[(0, 3), (10, 16), (20, 21)], 30, 4);
+        let claims: Vec<_> = std::iter::from_fn(|| blocks.claim()).collect();
+        assert_eq!(claims, [(0, 3), (10, 14), (14, 16), (20, 21)]);
     }
 }

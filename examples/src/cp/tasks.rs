@@ -1,13 +1,31 @@
-//! Files in flight: each file is its own task; at most `--jobs` run at once.
+//! Copies in flight: each file is its own task; at most `--jobs` run at once.
 
+use std::fs;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use ringaio::JoinHandle;
 
-use crate::copy_file::{copy_file, FileJob};
+use crate::blocking;
+use crate::copy_file::{copy_file, dir_of, Copied, FileJob};
 use crate::ctx::Ctx;
-use crate::errors::Failure;
+use crate::errors::{quote, Failure};
+use crate::special;
+
+/// One thing to copy.
+#[derive(Debug)]
+pub(crate) enum Work {
+    /// A file's contents.
+    File(FileJob),
+    /// A link, FIFO, device or socket, made anew (`-r`).
+    Node {
+        src: PathBuf,
+        meta: fs::Metadata,
+        dst: PathBuf,
+        fresh: bool,
+    },
+}
 
 /// The copy tasks running, bounded.
 #[derive(Debug)]
@@ -24,16 +42,42 @@ impl Tasks {
         }
     }
 
-    /// Starts copying `job` once fewer than `--jobs` copies run. Its failure is reported
-    /// by the task itself.
-    pub(crate) async fn spawn(&mut self, job: FileJob) {
+    /// Starts `work` once fewer than `--jobs` copies run. Its failure is reported by the
+    /// task itself.
+    pub(crate) async fn spawn(&mut self, work: Work) {
         while self.running.len() >= self.ctx.opts.jobs {
             self.reap_one().await;
         }
         let ctx = self.ctx.clone();
         self.running.push(ringaio::spawn(async move {
-            if let Err(failure) = copy_file(&ctx, &job).await {
-                ctx.error(&failure);
+            let (src, dst) = match &work {
+                Work::File(job) => (quote(&job.src), job.dst.clone()),
+                Work::Node { src, dst, .. } => (quote(src), dst.clone()),
+            };
+            let done = match work {
+                Work::File(job) => copy_file(&ctx, job).await,
+                Work::Node {
+                    src,
+                    meta,
+                    dst,
+                    fresh,
+                } => {
+                    let settings = ctx.settings.clone();
+                    blocking::run(move || special::copy_node(&settings, &src, &meta, &dst, fresh))
+                        .await
+                        .unwrap_or_else(|e| Err(Failure::os("cannot run a blocking call", e)))
+                }
+            };
+            match done {
+                Ok(Copied::Done) => {
+                    ctx.progress.file_done();
+                    ctx.say(&format!("{src} -> {}", quote(&dst)));
+                    if ctx.opts.sync {
+                        ctx.dirs_to_sync.borrow_mut().insert(dir_of(&dst));
+                    }
+                }
+                Ok(Copied::Skipped) => {}
+                Err(failure) => ctx.error(&failure),
             }
         }));
     }

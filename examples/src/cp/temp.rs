@@ -1,9 +1,11 @@
 //! Temporary names beside each destination, and the registry a signal handler empties.
 //!
-//! A copy is written to `.NAME.ringaio-cp.PID.N.tmp` in the destination's directory and
-//! renamed to `NAME` when complete. Every such path is in [`REGISTRY`] from just before it is
-//! created until it is renamed or removed, so [`remove_all_and_exit`] (the SIGINT/SIGTERM path)
-//! can remove every temporary the process has, including one being created at that moment.
+//! A new file (or any file, with `--atomic`) is written to `.NAME.ringaio-cp.PID.N.tmp` in the
+//! destination's directory and renamed to `NAME` when complete; inside a directory the run has
+//! just made, the file is made at `NAME` directly and registered the same way. Every such path
+//! is in [`REGISTRY`] from just before it is created until it is renamed (kept) or removed, so
+//! [`remove_all_and_exit`] (the SIGINT/SIGTERM path) can remove every temporary the process
+//! has, including one being created at that moment.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -13,8 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-use ringaio::fs::File;
 
 /// Longest part of the destination's name kept in the temporary name, so that the
 /// temporary name stays under `NAME_MAX` (255 bytes).
@@ -39,6 +39,9 @@ static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
 /// Numbers the temporaries of this process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// `.ringaio-cp.PID.`, made once (`getpid` is a system call).
+static INFIX: LazyLock<String> = LazyLock::new(|| format!(".ringaio-cp.{}.", std::process::id()));
+
 fn registry() -> MutexGuard<'static, Registry> {
     // A panic elsewhere while holding the lock leaves the set consistent: use it anyway.
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
@@ -51,7 +54,8 @@ pub(crate) fn temp_path(dst: &Path) -> PathBuf {
     temp.push(b'.');
     temp.extend_from_slice(&name[..name.len().min(NAME_KEPT)]);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    temp.extend_from_slice(format!(".ringaio-cp.{}.{n}.tmp", std::process::id()).as_bytes());
+    temp.extend_from_slice(INFIX.as_bytes());
+    temp.extend_from_slice(format!("{n}.tmp").as_bytes());
     let temp = PathBuf::from(OsString::from_vec(temp));
     match dst.parent() {
         Some(dir) => dir.join(temp),
@@ -91,37 +95,37 @@ pub(crate) struct Temp {
 }
 
 impl Temp {
-    /// Creates a new temporary file (mode 0600, read-write) for `dst`.
+    /// Creates `dst` itself as a new file (`O_EXCL`), registered like a temporary: removed if
+    /// the copy fails or the process is interrupted, kept by [`Temp::commit`] without a
+    /// rename. For directories the run has just made. Blocking.
     ///
     /// # Errors
     /// The open's error; `Interrupted` when the process is exiting.
-    pub(crate) async fn create(dst: &Path) -> io::Result<(Temp, File)> {
-        let path = temp_path(dst);
+    pub(crate) fn create_final(dst: &Path, mode: u32) -> io::Result<(Temp, std::fs::File)> {
+        Temp::create_at(dst.to_owned(), mode)
+    }
+
+    /// Creates a new temporary file for `dst`, read-write, with `mode` (less the umask).
+    /// Blocking: called on the pool.
+    ///
+    /// # Errors
+    /// The open's error; `Interrupted` when the process is exiting.
+    pub(crate) fn create(dst: &Path, mode: u32) -> io::Result<(Temp, std::fs::File)> {
+        Temp::create_at(temp_path(dst), mode)
+    }
+
+    fn create_at(path: PathBuf, mode: u32) -> io::Result<(Temp, std::fs::File)> {
+        use std::os::unix::fs::OpenOptionsExt;
         begin(&path)?;
-        let opened = File::options()
+        let opened = std::fs::File::options()
             .read(true)
             .write(true)
             .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .await;
+            .mode(mode)
+            .open(&path);
         end(&path, opened.is_ok());
         let file = opened?;
         Ok((Temp { path, armed: true }, file))
-    }
-
-    /// Creates a temporary symbolic link to `target` for `dst` (std: ringaio has no
-    /// `symlinkat`).
-    ///
-    /// # Errors
-    /// `symlink(2)`'s error; `Interrupted` when the process is exiting.
-    pub(crate) fn symlink(target: &Path, dst: &Path) -> io::Result<Temp> {
-        let path = temp_path(dst);
-        begin(&path)?;
-        let made = std::os::unix::fs::symlink(target, &path);
-        end(&path, made.is_ok());
-        made?;
-        Ok(Temp { path, armed: true })
     }
 
     /// Where the temporary is.
@@ -129,24 +133,17 @@ impl Temp {
         &self.path
     }
 
-    /// Renames the temporary to `dst`, replacing what is there.
+    /// Renames the temporary to `dst`, replacing what is there. Blocking.
     ///
     /// # Errors
     /// The rename's error; the temporary is then removed.
-    pub(crate) async fn commit(mut self, dst: &Path) -> io::Result<()> {
-        ringaio::fs::rename(&self.path, dst).await?;
+    pub(crate) fn commit(mut self, dst: &Path) -> io::Result<()> {
+        if self.path != dst {
+            std::fs::rename(&self.path, dst)?;
+        }
         self.armed = false;
         forget(&self.path);
         Ok(())
-    }
-
-    /// Removes the temporary.
-    pub(crate) async fn discard(mut self) {
-        if ringaio::fs::remove_file(&self.path).await.is_ok() {
-            self.armed = false;
-            forget(&self.path);
-        }
-        // Otherwise `drop` tries again, synchronously.
     }
 }
 

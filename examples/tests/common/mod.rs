@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub mod twin;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_ringaio-cp");
 

@@ -11,8 +11,11 @@ use crate::buf::{BufResult, FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
 use crate::fs::{Metadata, OpenOptions, DEFAULT_MASK};
 use crate::op::Op;
-use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Write, WriteV};
+use crate::ops::{
+    Close, CopyRange, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Splice, Write, WriteV,
+};
 use crate::timed::Timed;
+use ringaio_core::MAX_RW_COUNT;
 
 /// How many ring round trips `File::close` makes for operations still in flight.
 const CLOSE_REAPS: usize = 2;
@@ -405,6 +408,43 @@ impl File {
     /// As `ftruncate(2)` (EINVAL for a length past `i64::MAX`, EBADF if not open for writing).
     pub async fn set_len(&self, len: u64) -> io::Result<()> {
         Op::new(Ftruncate::new(&self.fd, len)).await
+    }
+
+    /// Copies up to `len` bytes from this file at `pos` to `dst` at `dst_pos` inside the
+    /// kernel (`copy_file_range(2)`, which io_uring does not have: it runs on the blocking
+    /// pool); returns how many (0 at the end of this file). Neither file position moves.
+    ///
+    /// # Errors
+    /// As `copy_file_range(2)`: `EXDEV`, `EINVAL` or `EOPNOTSUPP` where the kernel cannot copy
+    /// between these files (copy through a buffer instead), `EBADF` unless this file is open
+    /// for reading and `dst` for writing (not appending).
+    pub async fn copy_range_to(
+        &self,
+        pos: u64,
+        dst: &File,
+        dst_pos: u64,
+        len: usize,
+    ) -> io::Result<usize> {
+        let len = len.min(MAX_RW_COUNT as usize);
+        Op::new(CopyRange::new(&self.fd, pos, &dst.fd, dst_pos, len)).await
+    }
+
+    /// Moves up to `len` bytes from this file (at `pos`, or from its file position with
+    /// `None`) to `dst` (likewise) with `splice(2)` (`IORING_OP_SPLICE`; the blocking pool on
+    /// kernels without it). One of the two must be a pipe (wrap one with [`File::from_std`]).
+    /// Returns how many bytes moved (0 at the end of the input).
+    ///
+    /// # Errors
+    /// As `splice(2)`: `EINVAL` when neither is a pipe, or for an offset on a pipe; `ESPIPE`.
+    pub async fn splice_to(
+        &self,
+        pos: Option<u64>,
+        dst: &File,
+        dst_pos: Option<u64>,
+        len: u32,
+    ) -> io::Result<usize> {
+        let len = len.min(MAX_RW_COUNT as u32);
+        Op::new(Splice::new(&self.fd, pos, &dst.fd, dst_pos, len)).await
     }
 
     /// Closes the file through the ring and reports `close`'s result.

@@ -1,6 +1,7 @@
 //! One file per operation, each implementing [`Operation`](crate::op::Operation).
 
 mod close;
+mod copy_range;
 mod fadvise;
 mod fallocate;
 mod fixed;
@@ -10,6 +11,7 @@ mod nop;
 mod open;
 mod path;
 mod read;
+mod splice;
 mod statx;
 mod sync_range;
 mod timeout;
@@ -17,6 +19,7 @@ mod vectored;
 mod write;
 
 pub(crate) use close::Close;
+pub(crate) use copy_range::CopyRange;
 pub(crate) use fadvise::Fadvise;
 pub(crate) use fallocate::Fallocate;
 pub(crate) use fixed::RwFixed;
@@ -26,6 +29,7 @@ pub(crate) use nop::Nop;
 pub(crate) use open::Open;
 pub(crate) use path::PathOp;
 pub(crate) use read::Read;
+pub(crate) use splice::Splice;
 pub(crate) use statx::Statx;
 pub(crate) use sync_range::SyncRange;
 pub(crate) use timeout::Timeout;
