@@ -38,6 +38,7 @@ mod context;
 mod executor;
 mod fd;
 pub mod fs;
+mod handle;
 mod join;
 mod op;
 mod ops;
@@ -49,6 +50,7 @@ pub mod time;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};
 pub use blocking::spawn_blocking;
+pub use handle::Handle;
 pub use join::{JoinError, JoinHandle};
 pub use ringaio_core::Opcode;
 pub use ringaio_reactor::{Backend, Stats};
