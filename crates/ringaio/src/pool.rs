@@ -176,7 +176,8 @@ impl Pool {
     /// # Errors
     /// When a runtime thread died of a panic (a task's panic stays in its handle and does not
     /// kill the thread): the error names every such thread and its panic message. All the
-    /// threads are joined either way.
+    /// threads are joined either way, except the caller's own when a pool task shuts its
+    /// pool down (that thread stops once the task returns).
     pub fn shutdown(mut self) -> io::Result<()> {
         self.stop()
     }
@@ -189,6 +190,15 @@ impl Pool {
         let mut died = Vec::new();
         for worker in &mut self.workers {
             if let Some(thread) = worker.thread.take() {
+                if thread.thread().id() == thread::current().id() {
+                    // Shut down from one of its own tasks: this thread stops once the task
+                    // returns; joining itself would deadlock.
+                    tracing::warn!(
+                        "{}: pool shut down from its own thread; not joined",
+                        worker.name
+                    );
+                    continue;
+                }
                 if let Err(panic) = thread.join() {
                     died.push(format!(
                         "{} panicked: {}",
