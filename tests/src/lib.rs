@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ringaio::buf::{IoBuf, IoBufMut};
 use ringaio::fs::File;
-use ringaio::{Backend, Builder, Runtime};
+use ringaio::{Backend, Builder, Pool, Runtime};
 
 /// Both backends, for tests whose body runs on each.
 pub const BACKENDS: [Backend; 2] = [Backend::Uring, Backend::Fallback];
@@ -41,6 +41,20 @@ pub fn runtime(backend: Backend) -> Runtime {
         );
     }
     rt
+}
+
+/// A pool of `threads` runtime threads on `backend`.
+///
+/// # Panics
+/// When the pool cannot be built.
+pub fn pool(backend: Backend, threads: usize) -> Pool {
+    let mut runtime = Runtime::builder();
+    runtime.backend(backend);
+    Pool::builder()
+        .threads(threads)
+        .runtime(runtime)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build a {backend:?} pool of {threads}: {e}"))
 }
 
 /// A runtime from `builder` with a registered-buffer slot table on io_uring; `None`, after

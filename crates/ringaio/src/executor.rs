@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use ringaio_reactor::{Notifier, Reactor};
 
-use crate::join::JoinHandle;
+use crate::join::{Join, JoinHandle};
 use crate::schedule::{Phase, Shared, TaskState, TaskWaker};
 use crate::task::{self, Run};
 
@@ -57,6 +57,38 @@ impl Executor {
         F: Future + 'static,
         F::Output: 'static,
     {
+        let (token, name) = self.slot();
+        let (task, handle) = task::new(future, name);
+        self.install(token, Box::pin(task));
+        handle
+    }
+
+    /// Spawns `future` reporting to `join`, a handle made on another thread
+    /// ([`Join::pending`]); dropped unpolled if that handle was aborted meanwhile.
+    pub(crate) fn spawn_joined<F>(&self, future: F, join: Arc<Join<F::Output>>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (token, name) = self.slot();
+        let aborted = !join.attach(name.clone());
+        let task = task::joined(future, name, join);
+        self.install(token, Box::pin(task));
+        if aborted {
+            let mut states = self.shared.states().borrow_mut();
+            states[token as usize].aborted = true;
+        }
+    }
+
+    /// Runs the spawns from other threads: each builds its future here and spawns it.
+    fn take_spawns(&self) {
+        for spawn in self.shared.take_spawns() {
+            spawn(Some(self));
+        }
+    }
+
+    /// A vacant token, marked queued, and the task name (waker) for it.
+    fn slot(&self) -> (u32, Arc<TaskWaker>) {
         let mut states = self.shared.states().borrow_mut();
         let token = match self.free.borrow_mut().pop() {
             Some(token) => token,
@@ -84,11 +116,13 @@ impl Executor {
             token,
             generation: state.generation,
         });
-        drop(states);
-        let (task, handle) = task::new(future, name);
-        self.tasks.borrow_mut()[token as usize] = Some(Box::pin(task));
+        (token, name)
+    }
+
+    /// Puts `task` in the slot of `token` (from [`slot`](Executor::slot)) and queues it.
+    fn install(&self, token: u32, task: BoxedTask) {
+        self.tasks.borrow_mut()[token as usize] = Some(task);
         self.shared.push(token);
-        handle
     }
 
     /// Whether a task is queued.
@@ -100,6 +134,7 @@ impl Executor {
     /// returns how many ran. Wakes from other threads join the queue first: every tick sees
     /// them, however busy the local queue is.
     pub(crate) fn run(&self, budget: usize, reactor: &Reactor) -> usize {
+        self.take_spawns();
         self.shared.take_remote();
         let mut ran = 0;
         while ran < budget {
@@ -182,6 +217,11 @@ impl Executor {
     /// Drops every task (their futures, and so their operations), until none is left: a
     /// future's drop may spawn another.
     pub(crate) fn shutdown(&self) {
+        // Spawns from other threads that never started report `Cancelled`; later ones are
+        // refused (their handles report `Cancelled` at once).
+        for spawn in self.shared.close_spawns() {
+            spawn(None);
+        }
         loop {
             let futures: Vec<BoxedTask> = {
                 let mut tasks = self.tasks.borrow_mut();

@@ -79,6 +79,9 @@ struct JoinState<T> {
     waiter: Option<Waker>,
     /// The task's name in its runtime, so `abort` can have the runtime drop its future.
     task: Option<Arc<TaskWaker>>,
+    /// `abort` was called before the task had a name (spawned from another thread, not yet
+    /// started): the runtime drops it instead of running it.
+    aborted: bool,
 }
 
 impl<T> Join<T> {
@@ -90,8 +93,39 @@ impl<T> Join<T> {
                 finished: false,
                 waiter: None,
                 task: Some(name),
+                aborted: false,
             }),
         })
+    }
+
+    /// The state of a task spawned from another thread, not yet started: the runtime names
+    /// it with [`attach`](Join::attach).
+    pub(crate) fn pending() -> Arc<Join<T>> {
+        Arc::new(Join {
+            state: Mutex::new(JoinState {
+                output: None,
+                finished: false,
+                waiter: None,
+                task: None,
+                aborted: false,
+            }),
+        })
+    }
+
+    /// Names the task in its runtime (on the runtime's thread, when it starts it); false if
+    /// its handle was aborted meanwhile (then the runtime must drop it unpolled).
+    pub(crate) fn attach(&self, name: Arc<TaskWaker>) -> bool {
+        let mut state = self.lock();
+        if state.finished {
+            return false;
+        }
+        state.task = Some(name);
+        !state.aborted
+    }
+
+    /// Whether the handle was aborted before the task started.
+    pub(crate) fn is_aborted(&self) -> bool {
+        self.lock().aborted
     }
 
     fn lock(&self) -> MutexGuard<'_, JoinState<T>> {
@@ -138,7 +172,15 @@ impl<T> JoinHandle<T> {
     /// once the future and everything it captured are dropped: on the runtime's thread, when
     /// the runtime next runs (or is dropped).
     pub fn abort(&self) {
-        let task = self.join.lock().task.clone();
+        let task = {
+            let mut state = self.join.lock();
+            if state.task.is_none() && !state.finished {
+                // Spawned from another thread and not started yet: the runtime sees this
+                // when it takes the spawn in.
+                state.aborted = true;
+            }
+            state.task.clone()
+        };
         if let Some(task) = task {
             task.abort();
         }

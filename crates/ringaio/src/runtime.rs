@@ -184,6 +184,12 @@ impl Runtime {
         self.handle.reactor.stats()
     }
 
+    /// A [`Handle`](crate::Handle) to this runtime: `Send + Sync`, for spawning onto it from
+    /// other threads.
+    pub fn handle(&self) -> crate::Handle {
+        crate::Handle::new(self.handle.executor.shared.clone())
+    }
+
     /// Spawns `future` on this runtime; it runs while the runtime runs a `block_on`.
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where

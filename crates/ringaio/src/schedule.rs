@@ -3,7 +3,8 @@
 //! A task is named by a token (its index in the executor's table) and a generation (bumped
 //! each time the index is reused). Wakes on the runtime's own thread (completions, channels
 //! between tasks) mark the task and push its token: no lock, no atomic, no allocation.
-//! Wakes from other threads go through a mutex-protected queue and the park handshake.
+//! Wakes from other threads go through a mutex-protected queue and the park handshake, and so
+//! do spawns from other threads (`Handle::spawn`), in a queue of their own.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -15,7 +16,20 @@ use std::thread::{self, ThreadId};
 
 use ringaio_reactor::Notifier;
 
+use crate::executor::Executor;
 use crate::park::{Flag, Park};
+
+/// A spawn from another thread: run on the runtime's thread with its executor, or with
+/// `None` when the runtime is gone (then it reports `Cancelled`).
+pub(crate) type RemoteSpawn = Box<dyn FnOnce(Option<&Executor>) + Send>;
+
+/// Spawns from other threads, until the runtime is dropped.
+#[derive(Default)]
+struct Spawns {
+    queue: Vec<RemoteSpawn>,
+    /// The runtime is gone (or going): spawns are refused.
+    closed: bool,
+}
 
 thread_local! {
     /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
@@ -55,6 +69,9 @@ pub(crate) struct Shared {
     /// Wakes from other threads (or from outside `block_on`): token, generation, abort.
     remote: Mutex<Vec<(u32, u32, bool)>>,
     has_remote: AtomicBool,
+    /// Spawns from other threads, taken in at the start of every tick.
+    spawns: Mutex<Spawns>,
+    has_spawns: AtomicBool,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
     pub(crate) main_woken: Flag,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
@@ -87,6 +104,8 @@ impl Shared {
             local: RefCell::new(VecDeque::new()),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
+            spawns: Mutex::new(Spawns::default()),
+            has_spawns: AtomicBool::new(false),
             main_woken: Flag::new(),
             park: Park::new(),
             notifier,
@@ -184,9 +203,50 @@ impl Shared {
         }
     }
 
-    /// Whether a task is due. Owner thread only.
+    /// Whether a task is due (or a spawn from another thread waits). Owner thread only.
     pub(crate) fn has_work(&self) -> bool {
-        !self.local.borrow().is_empty() || self.has_remote.load(Ordering::SeqCst)
+        !self.local.borrow().is_empty()
+            || self.has_remote.load(Ordering::SeqCst)
+            || self.has_spawns.load(Ordering::SeqCst)
+    }
+
+    fn spawns(&self) -> MutexGuard<'_, Spawns> {
+        self.spawns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a spawn from any thread and wakes the runtime; gives it back if the runtime
+    /// is gone.
+    pub(crate) fn push_spawn(&self, spawn: RemoteSpawn) -> Result<(), RemoteSpawn> {
+        {
+            let mut spawns = self.spawns();
+            if spawns.closed {
+                return Err(spawn);
+            }
+            spawns.queue.push(spawn);
+            // Set under the lock, as `has_remote` is: `take_spawns` clears it under the lock.
+            self.has_spawns.store(true, Ordering::SeqCst);
+        }
+        self.unpark();
+        Ok(())
+    }
+
+    /// The spawns from other threads, oldest first. Owner thread only.
+    pub(crate) fn take_spawns(&self) -> Vec<RemoteSpawn> {
+        if !self.has_spawns.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
+        let mut spawns = self.spawns();
+        self.has_spawns.store(false, Ordering::SeqCst);
+        std::mem::take(&mut spawns.queue)
+    }
+
+    /// Refuses further spawns from other threads (the runtime is being dropped) and returns
+    /// those still queued.
+    pub(crate) fn close_spawns(&self) -> Vec<RemoteSpawn> {
+        let mut spawns = self.spawns();
+        spawns.closed = true;
+        self.has_spawns.store(false, Ordering::SeqCst);
+        std::mem::take(&mut spawns.queue)
     }
 
     /// Forgets every queued wake (shutdown). Owner thread only.

@@ -116,12 +116,19 @@ impl<F: Future> Run for Task<F> {
 
 /// `future` as the task named `name`, and the handle to its output.
 pub(crate) fn new<F: Future>(future: F, name: Arc<TaskWaker>) -> (Task<F>, JoinHandle<F::Output>) {
-    let waker = Waker::from(name.clone());
-    let join = Join::new(name);
-    let task = Task {
+    let join = Join::new(name.clone());
+    (joined(future, name, join.clone()), JoinHandle::new(join))
+}
+
+/// `future` as the task named `name`, reporting to `join` (which the caller names it in).
+pub(crate) fn joined<F: Future>(
+    future: F,
+    name: Arc<TaskWaker>,
+    join: Arc<Join<F::Output>>,
+) -> Task<F> {
+    Task {
         stage: Stage::Running { future },
-        join: join.clone(),
-        waker,
-    };
-    (task, JoinHandle::new(join))
+        join,
+        waker: Waker::from(name),
+    }
 }
