@@ -42,5 +42,6 @@ pub use buffers::BufferSlot;
 pub use config::{Backend, Config};
 pub use key::Key;
 pub use notifier::Notifier;
+pub use pool::BlockingCall;
 pub use reactor::{Polled, Reactor, Stats, TaskWaker, MIN_CQ_ENTRIES};
 pub use slots::Outcome;

@@ -22,8 +22,11 @@ use crate::key::{Id, Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
-use crate::timers::{timespec_duration, Timers};
+use crate::timers::Timers;
 use crate::Notifier;
+
+mod blocking;
+mod user_timers;
 
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -682,7 +685,8 @@ impl Reactor {
         drop(inner);
         match released {
             Release::Close(fd) => {
-                // SAFETY: the fd came from an openat whose result nobody received: we own it.
+                // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+                // ran still owned: the reactor is its owner now.
                 unsafe { libc::close(fd) };
             }
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
@@ -723,7 +727,8 @@ impl Reactor {
         let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
         let n = self.inner.borrow_mut().collect(&mut out);
         for fd in out.close.drain(..) {
-            // SAFETY: the fd came from an openat whose result nobody received: we own it.
+            // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+            // ran still owned: the reactor is its owner now.
             unsafe { libc::close(fd) };
         }
         for garbage in out.garbage.drain(..) {
@@ -904,6 +909,8 @@ impl Inner {
             {
                 self.submit_to_ring(iocb, task)
             }
+            // With the reserve full too, a timer goes to the timer list, never to the queue.
+            Route::Ring if Inner::is_plain_timeout(iocb) => self.submit_user_timer(iocb, task),
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
@@ -931,14 +938,7 @@ impl Inner {
                 self.via_pool += 1;
                 Ok(key)
             }
-            Route::Timer => {
-                iocb.validate()?;
-                // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
-                let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
-                self.timers.insert(Instant::now() + after, key);
-                Ok(key)
-            }
+            Route::Timer => self.submit_user_timer(iocb, task),
         }
     }
 
