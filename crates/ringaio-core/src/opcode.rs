@@ -52,11 +52,19 @@ pub enum Opcode {
     AsyncCancel = 26,
     /// `ftruncate(2)` to `Iocb::len` bytes (`IORING_OP_FTRUNCATE`, Linux 6.9).
     Ftruncate = 27,
+    /// `posix_fadvise(2)`: advice in `Iocb::flags` (`IORING_OP_FADVISE`).
+    Fadvise = 40,
+    /// `sync_file_range(2)`: flags in `Iocb::flags` (`IORING_OP_SYNC_FILE_RANGE`).
+    SyncFileRange = 41,
+    /// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, Linux 5.15).
+    Symlinkat = 42,
+    /// `linkat(2)` (`IORING_OP_LINKAT`, Linux 5.15).
+    Linkat = 43,
 }
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 20] = [
+    pub const ALL: [Opcode; 24] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -77,6 +85,10 @@ impl Opcode {
         Opcode::Timeout,
         Opcode::AsyncCancel,
         Opcode::Ftruncate,
+        Opcode::Fadvise,
+        Opcode::SyncFileRange,
+        Opcode::Symlinkat,
+        Opcode::Linkat,
     ];
 
     /// The opcode numbered `raw`.
@@ -114,6 +126,10 @@ impl Opcode {
             Opcode::Timeout => op::Timeout::CODE,
             Opcode::AsyncCancel => op::AsyncCancel::CODE,
             Opcode::Ftruncate => op::Ftruncate::CODE,
+            Opcode::Fadvise => op::Fadvise::CODE,
+            Opcode::SyncFileRange => op::SyncFileRange::CODE,
+            Opcode::Symlinkat => op::SymlinkAt::CODE,
+            Opcode::Linkat => op::LinkAt::CODE,
         }
     }
 
@@ -134,6 +150,8 @@ impl Opcode {
                 | Opcode::Close
                 | Opcode::Fallocate
                 | Opcode::Ftruncate
+                | Opcode::Fadvise
+                | Opcode::SyncFileRange
         )
     }
 

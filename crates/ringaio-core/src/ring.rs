@@ -95,6 +95,7 @@ impl Ring {
             cq_entries: None,
             sqpoll_idle: None,
             single_issuer: false,
+            coop_taskrun: true,
         }
     }
 

@@ -34,6 +34,7 @@ pub struct RingBuilder {
     pub(super) cq_entries: Option<u32>,
     pub(super) sqpoll_idle: Option<Duration>,
     pub(super) single_issuer: bool,
+    pub(super) coop_taskrun: bool,
 }
 
 impl RingBuilder {
@@ -52,6 +53,15 @@ impl RingBuilder {
     /// Have a kernel thread poll the SQ, sleeping after `idle` without work.
     pub fn sqpoll(&mut self, idle: Duration) -> &mut Self {
         self.sqpoll_idle = Some(idle);
+        self
+    }
+
+    /// Whether the kernel may leave completion work until the submitting thread next enters
+    /// the kernel (`COOP_TASKRUN`). Default `true`. Turn it off when other threads reap
+    /// while a submitter may run in user space for long: without it the kernel interrupts
+    /// the submitter to post its completions.
+    pub fn coop_taskrun(&mut self, yes: bool) -> &mut Self {
+        self.coop_taskrun = yes;
         self
     }
 
@@ -103,7 +113,7 @@ impl RingBuilder {
             });
             tiers.push(deferred);
         }
-        if self.sqpoll_idle.is_none() {
+        if self.sqpoll_idle.is_none() && self.coop_taskrun {
             tiers.push(SetupMode {
                 coop_taskrun: true,
                 single_issuer: self.single_issuer,

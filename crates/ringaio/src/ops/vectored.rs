@@ -4,7 +4,7 @@ use std::io;
 
 use ringaio_core::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
 
-use crate::buf::{IoBuf, IoBufMut};
+use crate::buf::{no_room, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -25,7 +25,8 @@ fn iovecs(parts: impl Iterator<Item = (*mut u8, usize)>) -> Vec<libc::iovec> {
         .collect()
 }
 
-/// A vectored read into each buffer's whole capacity, in order.
+/// A vectored read into each buffer's whole capacity, in order; each buffer's length is
+/// then what was read into it.
 pub(crate) struct ReadV<B> {
     fd: SharedFd,
     bufs: Vec<B>,
@@ -58,6 +59,9 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
+        if matches!(result, Ok(0)) && self.iovecs.iter().all(|iov| iov.iov_len == 0) {
+            return (Err(no_room()), self.bufs);
+        }
         if let Ok(n) = &result {
             let mut left = *n as usize;
             for (buf, iov) in self.bufs.iter_mut().zip(&self.iovecs) {

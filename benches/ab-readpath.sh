@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Before/after check of ringaio's read path: two ringaio-bench binaries (say, built at two
+# commits with `cargo build --release -p ringaio-benches`), run in turn on one warm file,
+# each reporting ringaio against the raw io-uring loop in the same process. Prints one line
+# per run: which binary, the ringaio/raw ratio, and ringaio's IOPS.
+#
+#   benches/ab-readpath.sh /tmp/bench-before /tmp/bench-after [pairs] [file]
+set -euo pipefail
+before=${1:?before binary}
+after=${2:?after binary}
+pairs=${3:-4}
+file=${4:-/tmp/ringaio-bench.dat}
+args=(--engine uring,ringaio --rw randread --bs 4k --iodepth 32 --size 256m --runtime 3
+    --rounds 3 --file "$file")
+"$after" "${args[@]}" --runtime 1 --rounds 1 >/dev/null   # creates the file if needed
+cat "$file" >/dev/null
+for i in $(seq "$pairs"); do
+    for which in before after; do
+        bin=$before
+        [ "$which" = after ] && bin=$after
+        line=$("$bin" "${args[@]}" | grep -E '^ringaio ' | tail -1)
+        echo "$which $i: $(echo "$line" | awk '{print $7, $2 " IOPS"}')"
+    done
+done
