@@ -207,7 +207,7 @@ impl Executor {
         for &token in tokens {
             if token == MAIN_TASK {
                 // Only called by the reactor's drain on the runtime thread, which is awake.
-                self.shared.main_woken.raise();
+                self.shared.main_woken.raise_awake();
             } else {
                 self.shared.mark(&mut states, token, None, false);
             }

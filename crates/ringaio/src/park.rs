@@ -65,6 +65,12 @@ impl Flag {
         !self.0.swap(true, Ordering::SeqCst)
     }
 
+    /// Raises the flag from the runtime thread itself, which is awake: no one to notify,
+    /// so a plain store does.
+    pub(crate) fn raise_awake(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
     /// Lowers the flag; whether it was raised.
     pub(crate) fn take(&self) -> bool {
         self.0.swap(false, Ordering::SeqCst)
