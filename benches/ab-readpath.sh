@@ -10,9 +10,9 @@ before=${1:?before binary}
 after=${2:?after binary}
 pairs=${3:-4}
 file=${4:-/tmp/ringaio-bench.dat}
-args=(--engine uring,ringaio --rw randread --bs 4k --iodepth 32 --size 256m --runtime 3
-    --rounds 3 --file "$file")
+args=(--engine uring,ringaio --rw randread --bs 4k --iodepth 32 --size 256m --file "$file")
 "$after" "${args[@]}" --runtime 1 --rounds 1 >/dev/null   # creates the file if needed
+args+=(--runtime 3 --rounds 3)
 cat "$file" >/dev/null
 for i in $(seq "$pairs"); do
     for which in before after; do
