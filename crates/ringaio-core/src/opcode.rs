@@ -52,11 +52,36 @@ pub enum Opcode {
     AsyncCancel = 26,
     /// `ftruncate(2)` to `Iocb::len` bytes (`IORING_OP_FTRUNCATE`, Linux 6.9).
     Ftruncate = 27,
+    /// `socket(2)` (`IORING_OP_SOCKET`, Linux 5.19); the result is the new fd.
+    Socket = 40,
+    /// `connect(2)` to the `sockaddr` at `addr` of `len` bytes (`IORING_OP_CONNECT`).
+    Connect = 41,
+    /// `accept4(2)` (`IORING_OP_ACCEPT`); the result is the new fd.
+    Accept = 42,
+    /// `send(2)` from one buffer (`IORING_OP_SEND`).
+    Send = 43,
+    /// `recv(2)` into one buffer (`IORING_OP_RECV`).
+    Recv = 44,
+    /// `sendmsg(2)` of the `msghdr` at `addr` (`IORING_OP_SENDMSG`).
+    SendMsg = 45,
+    /// `recvmsg(2)` into the `msghdr` at `addr` (`IORING_OP_RECVMSG`).
+    RecvMsg = 46,
+    /// `shutdown(2)`, `how` in `flags` (`IORING_OP_SHUTDOWN`).
+    Shutdown = 47,
+    /// Zero-copy `send(2)` (`IORING_OP_SEND_ZC`, Linux 6.0): a result CQE with
+    /// `IORING_CQE_F_MORE`, then a notification CQE once the kernel is done with the buffer.
+    SendZc = 48,
+    /// Multishot `accept4(2)` (`IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT`, Linux 5.19):
+    /// one CQE per connection, each a new fd, until a CQE without `IORING_CQE_F_MORE`.
+    AcceptMulti = 49,
+    /// Multishot `recv(2)` into buffers picked from provided buffer ring `buf_index`
+    /// (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT`, Linux 6.0): one CQE per message.
+    RecvMulti = 50,
 }
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 20] = [
+    pub const ALL: [Opcode; 31] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -77,6 +102,17 @@ impl Opcode {
         Opcode::Timeout,
         Opcode::AsyncCancel,
         Opcode::Ftruncate,
+        Opcode::Socket,
+        Opcode::Connect,
+        Opcode::Accept,
+        Opcode::Send,
+        Opcode::Recv,
+        Opcode::SendMsg,
+        Opcode::RecvMsg,
+        Opcode::Shutdown,
+        Opcode::SendZc,
+        Opcode::AcceptMulti,
+        Opcode::RecvMulti,
     ];
 
     /// The opcode numbered `raw`.
@@ -114,6 +150,15 @@ impl Opcode {
             Opcode::Timeout => op::Timeout::CODE,
             Opcode::AsyncCancel => op::AsyncCancel::CODE,
             Opcode::Ftruncate => op::Ftruncate::CODE,
+            Opcode::Socket => op::Socket::CODE,
+            Opcode::Connect => op::Connect::CODE,
+            Opcode::Accept | Opcode::AcceptMulti => op::Accept::CODE,
+            Opcode::Send => op::Send::CODE,
+            Opcode::Recv | Opcode::RecvMulti => op::Recv::CODE,
+            Opcode::SendMsg => op::SendMsg::CODE,
+            Opcode::RecvMsg => op::RecvMsg::CODE,
+            Opcode::Shutdown => op::Shutdown::CODE,
+            Opcode::SendZc => op::SendZc::CODE,
         }
     }
 
@@ -147,6 +192,16 @@ impl Opcode {
                 | Opcode::Close
                 | Opcode::Fallocate
                 | Opcode::Ftruncate
+                | Opcode::Connect
+                | Opcode::Accept
+                | Opcode::Send
+                | Opcode::Recv
+                | Opcode::SendMsg
+                | Opcode::RecvMsg
+                | Opcode::Shutdown
+                | Opcode::SendZc
+                | Opcode::AcceptMulti
+                | Opcode::RecvMulti
         )
     }
 
@@ -162,7 +217,31 @@ impl Opcode {
 
     /// Whether the request's result is a new file descriptor that someone must close.
     pub fn returns_fd(self) -> bool {
-        matches!(self, Opcode::Openat)
+        matches!(
+            self,
+            Opcode::Openat | Opcode::Socket | Opcode::Accept | Opcode::AcceptMulti
+        )
+    }
+
+    /// Whether one request may complete more than once (CQEs with `IORING_CQE_F_MORE`
+    /// before its final one).
+    pub fn is_multishot(self) -> bool {
+        matches!(self, Opcode::SendZc | Opcode::AcceptMulti | Opcode::RecvMulti)
+    }
+
+    /// The readiness (`POLLIN` or `POLLOUT`) a socket request waits for before its call can
+    /// go through without blocking; `None` for other requests. (`Connect` is not listed: its
+    /// readiness comes only after the call has started the handshake.)
+    pub fn socket_readiness(self) -> Option<i16> {
+        match self {
+            Opcode::Accept
+            | Opcode::AcceptMulti
+            | Opcode::Recv
+            | Opcode::RecvMsg
+            | Opcode::RecvMulti => Some(libc::POLLIN),
+            Opcode::Send | Opcode::SendMsg | Opcode::SendZc => Some(libc::POLLOUT),
+            _ => None,
+        }
     }
 }
 
