@@ -267,3 +267,18 @@ macro_rules! say {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
+
+/// How many fds this process has open (entries of `/proc/self/fd`, less the one the listing
+/// itself holds).
+///
+/// # Panics
+/// When `/proc/self/fd` cannot be read.
+pub fn open_fds() -> usize {
+    let entries = std::fs::read_dir("/proc/self/fd").expect("list /proc/self/fd");
+    entries.count().saturating_sub(1)
+}
+
+/// An address on the IPv4 loopback with a port the kernel picks.
+pub fn loopback() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 0))
+}

@@ -1,20 +1,31 @@
 //! One file per operation, each implementing [`Operation`](crate::op::Operation).
 
+mod accept;
 mod close;
+mod connect;
 mod fallocate;
 mod fixed;
 mod fsync;
 mod ftruncate;
+mod msghdr;
 mod nop;
 mod open;
 mod path;
 mod read;
+mod recv;
+mod recvmsg;
+mod send;
+mod sendmsg;
+mod shutdown;
+mod socket;
 mod statx;
 mod timeout;
 mod vectored;
 mod write;
 
+pub(crate) use accept::{Accept, ACCEPT_FLAGS};
 pub(crate) use close::Close;
+pub(crate) use connect::Connect;
 pub(crate) use fallocate::Fallocate;
 pub(crate) use fixed::RwFixed;
 pub(crate) use fsync::Fsync;
@@ -23,6 +34,12 @@ pub(crate) use nop::Nop;
 pub(crate) use open::Open;
 pub(crate) use path::PathOp;
 pub(crate) use read::Read;
+pub(crate) use recv::Recv;
+pub(crate) use recvmsg::RecvMsg;
+pub(crate) use send::Send;
+pub(crate) use sendmsg::SendMsg;
+pub(crate) use shutdown::Shutdown;
+pub(crate) use socket::Socket;
 pub(crate) use statx::Statx;
 pub(crate) use timeout::Timeout;
 pub(crate) use vectored::{ReadV, WriteV};
