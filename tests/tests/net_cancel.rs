@@ -63,7 +63,10 @@ fn cancels(backend: Backend) {
         // after the drop is closed by the reactor (the fd count below).
         {
             let mut accept = pin!(listener.accept());
-            assert!(futures::poll!(accept.as_mut()).is_pending(), "nobody connects");
+            assert!(
+                futures::poll!(accept.as_mut()).is_pending(),
+                "nobody connects"
+            );
             ringaio::time::sleep(Duration::from_millis(5))
                 .await
                 .expect("sleep");
@@ -114,10 +117,10 @@ async fn warm_up() {
 }
 
 fn wait_all_closed(rt: &Runtime, before: usize) {
-    rt.block_on(wait_until("every socket to close and every slot to go", || {
-        
-        rt.stats().slots == 0 && open_fds() <= before
-    }));
+    rt.block_on(wait_until(
+        "every socket to close and every slot to go",
+        || rt.stats().slots == 0 && open_fds() <= before,
+    ));
 }
 
 #[test]

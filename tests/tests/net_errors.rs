@@ -17,7 +17,9 @@ fn errors(backend: Backend) {
         let closed = TcpListener::bind(loopback())
             .and_then(|l| l.local_addr())
             .expect("a free port");
-        let err = TcpStream::connect(closed).await.expect_err("nobody listens");
+        let err = TcpStream::connect(closed)
+            .await
+            .expect_err("nobody listens");
         assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED), "{err}");
 
         let listener = TcpListener::bind(loopback()).expect("bind");
@@ -88,7 +90,9 @@ fn errors(backend: Backend) {
         );
 
         let missing = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "missing-sock");
-        let err = UnixStream::connect(missing.path()).await.expect_err("no socket");
+        let err = UnixStream::connect(missing.path())
+            .await
+            .expect_err("no socket");
         assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
     });
 }

@@ -20,7 +20,9 @@ fn round_trip(backend: Backend) {
             res.expect("read_exact");
             let (res, _) = stream.write_all(buf).await;
             res.expect("write_all");
-            let (res, bufs) = stream.readv(vec![Vec::with_capacity(3), Vec::with_capacity(16)]).await;
+            let (res, bufs) = stream
+                .readv(vec![Vec::with_capacity(3), Vec::with_capacity(16)])
+                .await;
             let n = res.expect("readv");
             let (res, _) = stream.writev(bufs).await;
             assert_eq!(res.expect("writev"), n);

@@ -36,7 +36,9 @@ fn streams(backend: Backend) {
         let (a, b) = UnixStream::pair().expect("pair");
         let (res, _) = a.write_all(&b"paired"[..]).await;
         res.expect("write_all");
-        let (res, bufs) = b.readv(vec![Vec::with_capacity(2), Vec::with_capacity(8)]).await;
+        let (res, bufs) = b
+            .readv(vec![Vec::with_capacity(2), Vec::with_capacity(8)])
+            .await;
         assert_eq!(res.expect("readv"), 6);
         assert_eq!((&bufs[0][..], &bufs[1][..]), (&b"pa"[..], &b"ired"[..]));
         drop(UnixStream::from_std(a.into_std().expect("into_std")).expect("from_std"));

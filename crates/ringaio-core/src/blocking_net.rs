@@ -59,29 +59,38 @@ pub(crate) unsafe fn execute(iocb: &Iocb, fd: RawFd) -> i32 {
             let peer_len = iocb.addr2 as usize as *mut libc::socklen_t;
             let flags = iocb.flags as libc::c_int | libc::SOCK_CLOEXEC;
             // SAFETY: the caller keeps `peer` and `peer_len` writable (or both null).
-            ready(libc::POLLIN, &mut || unsafe {
-                libc::accept4(fd, peer, peer_len, flags)
-            } as isize)
+            ready(
+                libc::POLLIN,
+                &mut || unsafe { libc::accept4(fd, peer, peer_len, flags) } as isize,
+            )
         }
         Opcode::Send | Opcode::SendZc => {
             let buf = addr as *const libc::c_void;
             // SAFETY: the caller keeps `len` bytes at `buf` readable.
-            ready(libc::POLLOUT, &mut || unsafe { libc::send(fd, buf, len, flags) })
+            ready(libc::POLLOUT, &mut || unsafe {
+                libc::send(fd, buf, len, flags)
+            })
         }
         Opcode::Recv => {
             let buf = addr as *mut libc::c_void;
             // SAFETY: the caller keeps `len` bytes at `buf` writable and unaliased.
-            ready(libc::POLLIN, &mut || unsafe { libc::recv(fd, buf, len, flags) })
+            ready(libc::POLLIN, &mut || unsafe {
+                libc::recv(fd, buf, len, flags)
+            })
         }
         Opcode::SendMsg => {
             let msg = addr as *const libc::msghdr;
             // SAFETY: the caller keeps the msghdr and everything it points at valid.
-            ready(libc::POLLOUT, &mut || unsafe { libc::sendmsg(fd, msg, flags) })
+            ready(libc::POLLOUT, &mut || unsafe {
+                libc::sendmsg(fd, msg, flags)
+            })
         }
         Opcode::RecvMsg => {
             let msg = addr as *mut libc::msghdr;
             // SAFETY: the caller keeps the msghdr and everything it points at valid.
-            ready(libc::POLLIN, &mut || unsafe { libc::recvmsg(fd, msg, flags) })
+            ready(libc::POLLIN, &mut || unsafe {
+                libc::recvmsg(fd, msg, flags)
+            })
         }
         _ => -libc::EINVAL,
     }

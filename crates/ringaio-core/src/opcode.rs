@@ -226,7 +226,10 @@ impl Opcode {
     /// Whether one request may complete more than once (CQEs with `IORING_CQE_F_MORE`
     /// before its final one).
     pub fn is_multishot(self) -> bool {
-        matches!(self, Opcode::SendZc | Opcode::AcceptMulti | Opcode::RecvMulti)
+        matches!(
+            self,
+            Opcode::SendZc | Opcode::AcceptMulti | Opcode::RecvMulti
+        )
     }
 
     /// The readiness (`POLLIN` or `POLLOUT`) a socket request waits for before its call can

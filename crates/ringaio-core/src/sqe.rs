@@ -214,9 +214,7 @@ fn build(iocb: &Iocb) -> Entry {
         Opcode::Ftruncate => {
             with_target!(iocb.fd, |fd| op::Ftruncate::new(fd, iocb.len).build())
         }
-        Opcode::Socket => {
-            op::Socket::new(iocb.fd2, iocb.flags as i32, iocb.mode as i32).build()
-        }
+        Opcode::Socket => op::Socket::new(iocb.fd2, iocb.flags as i32, iocb.mode as i32).build(),
         Opcode::Connect => with_target!(iocb.fd, |fd| op::Connect::new(
             fd,
             ptr as *const libc::sockaddr,
@@ -251,14 +249,14 @@ fn build(iocb: &Iocb) -> Entry {
         )
         .flags(iocb.flags)
         .build()),
-        Opcode::RecvMsg => with_target!(iocb.fd, |fd| op::RecvMsg::new(
-            fd,
-            ptr as *mut libc::msghdr
-        )
-        .flags(iocb.flags)
-        .build()),
+        Opcode::RecvMsg => {
+            with_target!(iocb.fd, |fd| op::RecvMsg::new(fd, ptr as *mut libc::msghdr)
+                .flags(iocb.flags)
+                .build())
+        }
         Opcode::Shutdown => {
-            with_target!(iocb.fd, |fd| op::Shutdown::new(fd, iocb.flags as i32).build())
+            with_target!(iocb.fd, |fd| op::Shutdown::new(fd, iocb.flags as i32)
+                .build())
         }
     }
 }

@@ -271,6 +271,16 @@ impl Reactor {
         self.ring_ops.get().contains(op)
     }
 
+    /// The io_uring's fd, for registrations made outside this file (`pbuf.rs`); `None` in
+    /// fallback mode or after shutdown.
+    pub(crate) fn ring_fd(&self) -> Option<RawFd> {
+        self.inner
+            .borrow()
+            .ring
+            .as_ref()
+            .map(|ring| ring.as_raw_fd())
+    }
+
     /// Runs `f` on the ring (to register files or buffers); `None` in fallback mode.
     pub fn with_ring<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> Option<R> {
         let mut inner = self.inner.borrow_mut();

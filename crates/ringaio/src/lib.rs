@@ -38,6 +38,7 @@ mod executor;
 mod fd;
 pub mod fs;
 mod join;
+mod multi;
 pub mod net;
 mod op;
 mod ops;

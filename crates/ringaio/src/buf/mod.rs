@@ -6,8 +6,11 @@
 mod aligned;
 mod fixed;
 mod io_buf;
+mod pooled;
 
 pub(crate) use aligned::on_registered_slot;
 pub use aligned::AlignedBuf;
 pub use fixed::{FixedBuf, FixedBufPool, MAX_FIXED_BUFFERS};
 pub use io_buf::{IoBuf, IoBufMut};
+pub(crate) use pooled::HeapPool;
+pub use pooled::PooledBuf;

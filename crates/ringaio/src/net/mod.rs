@@ -10,6 +10,9 @@
 //! on the fallback backend the pool does (see `ringaio_core::execute`).
 
 mod addr;
+mod incoming;
+mod recv_stream;
+mod send_zc;
 mod socket;
 mod stream_io;
 mod tcp_listener;
@@ -22,6 +25,8 @@ mod unix_stream;
 pub(crate) use addr::RawAddr;
 pub(crate) use socket::Socket;
 
+pub use incoming::Incoming;
+pub use recv_stream::RecvStream;
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

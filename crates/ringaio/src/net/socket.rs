@@ -113,10 +113,7 @@ impl Socket {
         Ok((Socket::from_fd(fd), peer))
     }
 
-    pub(crate) fn recv<B: IoBufMut>(
-        &self,
-        buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> {
+    pub(crate) fn recv<B: IoBufMut>(&self, buf: B) -> impl Future<Output = (io::Result<usize>, B)> {
         Op::new(ops::Recv::new(&self.fd, buf, 0))
     }
 
@@ -229,14 +226,6 @@ impl Socket {
 fn set_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
     let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: `value` is a live int and `len` its size.
-    check(unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const libc::c_int).cast(),
-            len,
-        )
-    })
-    .map(drop)
+    check(unsafe { libc::setsockopt(fd, level, name, (&value as *const libc::c_int).cast(), len) })
+        .map(drop)
 }

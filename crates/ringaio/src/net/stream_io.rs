@@ -79,6 +79,20 @@ macro_rules! stream_io {
                 self.sock.sendmsg(bufs, None)
             }
 
+            /// The messages arriving on the stream, each in a buffer of up to `buf_len`
+            /// bytes from a pool of `entries` (rounded up to a power of two).
+            ///
+            /// On io_uring this is one multishot receive into a provided buffer ring (Linux
+            /// 6.0): the kernel fills a ring buffer per message, and the buffer goes back
+            /// to the ring when the [`PooledBuf`]($crate::buf::PooledBuf) is dropped. When
+            /// every buffer is out, the request ends (`ENOBUFS`) and the stream re-arms it
+            /// once one comes back. Elsewhere it runs one receive after another. The stream
+            /// ends once the peer shuts down its writing side; dropping it cancels the
+            /// receive. Do not mix it with [`read`](Self::read)s on the same stream.
+            pub fn recv_stream(&self, entries: u16, buf_len: u32) -> $crate::net::RecvStream {
+                $crate::net::RecvStream::new(self.sock.shared(), entries, buf_len)
+            }
+
             /// Shuts down the reading side, the writing side or both. After shutting down
             /// writing, the peer's reads return `Ok(0)`.
             ///

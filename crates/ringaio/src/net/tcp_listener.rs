@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 
 use crate::net::stream_io::socket_fd;
-use crate::net::{RawAddr, Socket, TcpStream};
+use crate::net::{Incoming, RawAddr, Socket, TcpStream};
 
 /// A TCP socket listening for connections.
 ///
@@ -71,6 +71,12 @@ impl TcpListener {
     /// As `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.sock.addr(false)?.to_inet()
+    }
+
+    /// Every connection, as a stream (one multishot accept on io_uring). Dropping it
+    /// cancels the accept.
+    pub fn incoming(&self) -> Incoming<TcpStream> {
+        Incoming::new(&self.sock, |sock| TcpStream { sock })
     }
 
     /// Waits for a connection: the new stream and its peer's address. Dropping the future

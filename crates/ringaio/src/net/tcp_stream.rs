@@ -5,6 +5,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 
+use crate::buf::IoBuf;
+use crate::net::send_zc::send_zc;
 use crate::net::stream_io::{socket_fd, stream_io};
 use crate::net::{RawAddr, Socket};
 
@@ -72,6 +74,18 @@ impl TcpStream {
     /// As `getsockname(2)`.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.sock.addr(false)?.to_inet()
+    }
+
+    /// Sends `buf`'s initialized bytes without copying them into the kernel
+    /// (`IORING_OP_SEND_ZC`, Linux 6.0; a plain send where there is none, and on the fallback
+    /// backend). The buffer comes back only after the kernel's notification that it no longer
+    /// reads it, which may be later than for [`write`](TcpStream::write): worth it for large
+    /// buffers only.
+    ///
+    /// # Errors
+    /// As [`write`](TcpStream::write). The buffer comes back either way.
+    pub async fn send_zc<B: IoBuf>(&self, buf: B) -> (io::Result<usize>, B) {
+        send_zc(self.sock.shared(), buf).await
     }
 
     /// Turns Nagle's algorithm off (`TCP_NODELAY`, `true`) or on.

@@ -79,7 +79,11 @@ impl UnixDatagram {
     ///
     /// # Errors
     /// As `sendmsg(2)`; `InvalidInput` for a path too long. The buffer comes back either way.
-    pub async fn send_to<B: IoBuf>(&self, buf: B, path: impl AsRef<Path>) -> (io::Result<usize>, B) {
+    pub async fn send_to<B: IoBuf>(
+        &self,
+        buf: B,
+        path: impl AsRef<Path>,
+    ) -> (io::Result<usize>, B) {
         let addr = match RawAddr::from_path(path.as_ref()) {
             Ok(addr) => addr,
             Err(e) => return (Err(e), buf),

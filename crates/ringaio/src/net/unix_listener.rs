@@ -7,7 +7,7 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use crate::net::stream_io::socket_fd;
-use crate::net::{RawAddr, Socket, UnixStream};
+use crate::net::{Incoming, RawAddr, Socket, UnixStream};
 
 /// A Unix stream socket listening for connections.
 pub struct UnixListener {
@@ -52,6 +52,12 @@ impl UnixListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.sock
             .with_std(|l: &std::os::unix::net::UnixListener| l.local_addr())
+    }
+
+    /// Every connection, as a stream (one multishot accept on io_uring). Dropping it
+    /// cancels the accept.
+    pub fn incoming(&self) -> Incoming<UnixStream> {
+        Incoming::new(&self.sock, |sock| UnixStream { sock })
     }
 
     /// Waits for a connection: the new stream and its peer's address (usually unnamed).

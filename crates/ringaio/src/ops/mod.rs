@@ -1,6 +1,7 @@
 //! One file per operation, each implementing [`Operation`](crate::op::Operation).
 
 mod accept;
+mod accept_multi;
 mod close;
 mod connect;
 mod fallocate;
@@ -13,8 +14,10 @@ mod open;
 mod path;
 mod read;
 mod recv;
+mod recv_multi;
 mod recvmsg;
 mod send;
+mod send_zc;
 mod sendmsg;
 mod shutdown;
 mod socket;
@@ -24,6 +27,7 @@ mod vectored;
 mod write;
 
 pub(crate) use accept::{Accept, ACCEPT_FLAGS};
+pub(crate) use accept_multi::AcceptMulti;
 pub(crate) use close::Close;
 pub(crate) use connect::Connect;
 pub(crate) use fallocate::Fallocate;
@@ -35,8 +39,10 @@ pub(crate) use open::Open;
 pub(crate) use path::PathOp;
 pub(crate) use read::Read;
 pub(crate) use recv::Recv;
+pub(crate) use recv_multi::RecvMulti;
 pub(crate) use recvmsg::RecvMsg;
 pub(crate) use send::Send;
+pub(crate) use send_zc::SendZc;
 pub(crate) use sendmsg::SendMsg;
 pub(crate) use shutdown::Shutdown;
 pub(crate) use socket::Socket;

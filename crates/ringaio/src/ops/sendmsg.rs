@@ -39,11 +39,7 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::sendmsg(
-            Target::Fd(self.fd.raw()),
-            &self.msg.hdr,
-            libc::MSG_NOSIGNAL,
-        )
+        Iocb::sendmsg(Target::Fd(self.fd.raw()), &self.msg.hdr, libc::MSG_NOSIGNAL)
     }
 
     fn complete(self, result: io::Result<u32>) -> Self::Output {
