@@ -1,25 +1,73 @@
-//! Request keys and their encoding into io_uring user data.
+//! Request keys: the move-only [`Key`] a submitter holds, and the [`Id`] it wraps, which is
+//! what the kernel carries as user data.
 
+use std::fmt;
 use std::num::NonZeroU64;
 
-/// Names one request: its slot index and the generation the slot had when the request took
-/// it. A stale key (the slot since freed and reused) never matches the new occupant.
+/// Names one request of one reactor: whoever submitted it holds it until the request ends.
 ///
-/// Kept as its user data, one word: a key written as two halves and read back whole (it is
-/// returned through memory on the submit path) would stall on store forwarding.
+/// A `Key` is move-only: it is consumed by the [`poll`](crate::Reactor::poll) that returns
+/// the result ([`Polled::Ready`](crate::Polled::Ready)) and by
+/// [`release`](crate::Reactor::release), so no second holder can let go of a request whose
+/// memory the first one still keeps alive for the kernel. It also names its reactor: a key
+/// handed to another reactor never touches that reactor's requests.
 ///
-/// Never zero (generations start at 1), so `Option<Key>` is one word too.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key(NonZeroU64);
+/// Dropping a `Key` without polling it to the end or releasing it leaves its slot occupied
+/// for the life of the reactor; the memory the request points at must then be leaked (the
+/// contract of [`submit`](crate::Reactor::submit)).
+///
+/// A key cannot be copied, so it cannot be released twice:
+///
+/// ```compile_fail
+/// fn twice(key: ringaio_reactor::Key) -> (ringaio_reactor::Key, ringaio_reactor::Key) {
+///     (key, key)
+/// }
+/// ```
+#[must_use = "a request's key must be polled to the end or released"]
+#[derive(PartialEq, Eq, Hash)]
+pub struct Key {
+    id: Id,
+    /// The reactor that issued it (`Reactor::id`).
+    owner: u64,
+}
 
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
-            .field("index", &self.index())
-            .field("generation", &self.generation())
+            .field("index", &self.id.index())
+            .field("generation", &self.id.generation())
+            .field("reactor", &self.owner)
             .finish()
     }
 }
+
+impl Key {
+    #[inline(always)]
+    pub(crate) fn new(id: Id, owner: u64) -> Key {
+        Key { id, owner }
+    }
+
+    /// The slot it names.
+    #[inline(always)]
+    pub(crate) fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The reactor that issued it.
+    #[inline(always)]
+    pub(crate) fn owner(&self) -> u64 {
+        self.owner
+    }
+}
+
+/// One slot at one generation, as the kernel carries it in user data. Inside the reactor
+/// only: ids are copied freely there, where each state change checks the slot's state.
+///
+/// Kept as its user data, one word: an id written as two halves and read back whole (it is
+/// returned through memory on the submit path) would stall on store forwarding. Never zero
+/// (generations start at 1), so `Option<Id>` is one word too.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct Id(NonZeroU64);
 
 /// User data with this bit set belongs to the reactor itself, not to a slot.
 pub(crate) const INTERNAL: u64 = 1 << 63;
@@ -30,15 +78,15 @@ pub(crate) const WAKE: u64 = INTERNAL | (1 << 62) | 1;
 /// Generations use 31 bits so that user data never has `INTERNAL` set.
 pub(crate) const GENERATION_MASK: u32 = 0x7fff_ffff;
 
-impl Key {
-    /// The key of slot `index` at `generation` (1 to `GENERATION_MASK`: slots never hand
+impl Id {
+    /// The id of slot `index` at `generation` (1 to `GENERATION_MASK`: slots never hand
     /// out generation 0).
     #[inline]
-    pub(crate) fn new(index: u32, generation: u32) -> Key {
+    pub(crate) fn new(index: u32, generation: u32) -> Id {
         debug_assert!(generation != 0 && generation <= GENERATION_MASK);
         let bits = (u64::from(generation & GENERATION_MASK) << 32) | u64::from(index);
         // Zero would need generation 0, which no slot has.
-        Key(NonZeroU64::new(bits).unwrap_or(NonZeroU64::MAX))
+        Id(NonZeroU64::new(bits).unwrap_or(NonZeroU64::MAX))
     }
 
     /// The slot's index.
@@ -59,13 +107,13 @@ impl Key {
         self.0.get()
     }
 
-    /// The key `user_data` names, unless it is internal.
+    /// The id `user_data` names, unless it is internal.
     #[inline]
-    pub(crate) fn from_user_data(user_data: u64) -> Option<Key> {
+    pub(crate) fn from_user_data(user_data: u64) -> Option<Id> {
         if user_data & INTERNAL != 0 {
             return None;
         }
-        NonZeroU64::new(user_data).map(Key)
+        NonZeroU64::new(user_data).map(Id)
     }
 }
 
@@ -76,13 +124,13 @@ mod tests {
     #[test]
     fn user_data_round_trips_and_never_looks_internal() {
         for (index, generation) in [(0, 1), (7, 2), (u32::MAX, GENERATION_MASK)] {
-            let key = Key::new(index, generation);
-            assert_eq!((key.index(), key.generation()), (index, generation));
-            assert_eq!(key.user_data() & INTERNAL, 0);
-            assert_eq!(Key::from_user_data(key.user_data()), Some(key));
+            let id = Id::new(index, generation);
+            assert_eq!((id.index(), id.generation()), (index, generation));
+            assert_eq!(id.user_data() & INTERNAL, 0);
+            assert_eq!(Id::from_user_data(id.user_data()), Some(id));
         }
-        assert_eq!(Key::from_user_data(WAKE), None);
-        assert_eq!(Key::from_user_data(CANCEL | 5), None);
-        assert_eq!(Key::from_user_data(0), None, "no slot has generation 0");
+        assert_eq!(Id::from_user_data(WAKE), None);
+        assert_eq!(Id::from_user_data(CANCEL | 5), None);
+        assert_eq!(Id::from_user_data(0), None, "no slot has generation 0");
     }
 }

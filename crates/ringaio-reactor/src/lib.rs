@@ -5,19 +5,20 @@
 //! future, cancels, panics, drops the runtime. See `docs/design.md` for the slot lifecycle.
 //!
 //! ```
-//! use std::task::{Context, Poll, Waker};
+//! use std::task::{Context, Waker};
 //! use ringaio_core::Iocb;
-//! use ringaio_reactor::{Config, Reactor};
+//! use ringaio_reactor::{Config, Polled, Reactor};
 //!
 //! # fn main() -> std::io::Result<()> {
 //! let reactor = Reactor::new(&Config::default())?;
 //! // SAFETY: a no-op points at no memory.
-//! let key = unsafe { reactor.submit(&Iocb::noop())? };
+//! let mut key = unsafe { reactor.submit(&Iocb::noop())? };
 //! let mut cx = Context::from_waker(Waker::noop());
 //! let outcome = loop {
-//!     if let Poll::Ready(outcome) = reactor.poll(key, &mut cx) {
-//!         break outcome;
-//!     }
+//!     key = match reactor.poll(key, &mut cx) {
+//!         Polled::Ready(outcome) => break outcome,
+//!         Polled::Pending(key) => key,
+//!     };
 //!     reactor.park(None)?;
 //! };
 //! assert_eq!(outcome.result, 0);
@@ -43,5 +44,5 @@ pub use config::{Backend, Config};
 pub use key::Key;
 pub use notifier::Notifier;
 pub use pbuf::{BufRing, ProvidedBuf, CQE_F_BUFFER, MAX_RING_ENTRIES};
-pub use reactor::{Reactor, Stats, TaskWaker};
-pub use slots::{Outcome, Resources};
+pub use reactor::{Polled, Reactor, Stats, TaskWaker};
+pub use slots::Outcome;

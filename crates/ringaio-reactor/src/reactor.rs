@@ -8,6 +8,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, RawWakerVTable, Waker};
 use std::time::{Duration, Instant};
@@ -17,7 +18,7 @@ use ringaio_core::{is_unavailable, to_sqe, Completion, Iocb, OpSet, Opcode, Ring
 use crate::buffers::{BufferSlot, FixedBuffers, Home};
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
-use crate::key::{Key, CANCEL, WAKE};
+use crate::key::{Id, Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
@@ -54,7 +55,7 @@ struct Inner {
     buffers: FixedBuffers,
     slots: Slots,
     /// Requests admitted beyond CQ room, in order.
-    queue: VecDeque<(Key, Iocb)>,
+    queue: VecDeque<(Id, Iocb)>,
     /// CQEs the ring still owes us: requests, cancels and the wake read.
     in_kernel: usize,
     /// Most requests in the ring at once: half the CQ (cancels may take the other half).
@@ -93,7 +94,9 @@ struct Deferred {
 /// run with no borrow held.
 pub struct Reactor {
     inner: RefCell<Inner>,
-    /// The opcodes the ring runs, read without a borrow (refreshed after `with_ring`).
+    /// What this reactor's keys carry (`next_reactor_id`).
+    id: u64,
+    /// The opcodes the ring runs, read without a borrow.
     ring_ops: Cell<OpSet>,
     /// Where this reactor's registered-buffer slots come back to.
     buffer_home: Arc<Home>,
@@ -127,12 +130,49 @@ const MAX_BUFFER_SLOTS: u16 = 1 << 14;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
 
-/// How an executor wakes its tasks by token (see [`Reactor::set_task_waker`]).
+/// How an executor wakes its tasks by token (`Reactor::set_task_waker`).
+#[doc(hidden)]
 pub type TaskWaker = Box<dyn Fn(&[u32])>;
 
 /// No task is being polled.
 const NOBODY: (u32, *const (), *const RawWakerVTable) =
     (NO_TASK, std::ptr::null(), std::ptr::null());
+
+/// What [`Reactor::poll`] found.
+#[must_use = "a pending poll hands the key back"]
+#[derive(Debug)]
+pub enum Polled {
+    /// The request's final result: the request has ended and its key is gone.
+    Ready(Outcome),
+    /// Not yet: the waker is registered; poll again with this key.
+    Pending(Key),
+}
+
+impl Polled {
+    /// The outcome, if the request has ended.
+    #[inline]
+    pub fn ready(self) -> Option<Outcome> {
+        match self {
+            Polled::Ready(outcome) => Some(outcome),
+            Polled::Pending(_) => None,
+        }
+    }
+}
+
+/// A key reached a reactor that did not issue it: a caller bug. The request belongs to the
+/// other reactor, so no answer here could be true; the caller's memory stays where it is.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn foreign_key(key: &Key) -> ! {
+    panic!("ringaio-reactor: {key:?} was issued by another reactor")
+}
+
+/// A number for each reactor, never reused in the process, that its keys carry.
+fn next_reactor_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 fn shut_down_error() -> io::Error {
     io::Error::other("the ringaio reactor has shut down")
@@ -218,6 +258,7 @@ impl Reactor {
         let buffers = FixedBuffers::new(fixed_buffers);
         let buffer_home = buffers.home().clone();
         Ok(Reactor {
+            id: next_reactor_id(),
             ring_ops: Cell::new(ring_ops),
             buffer_home,
             inner: RefCell::new(Inner {
@@ -281,13 +322,47 @@ impl Reactor {
             .map(|ring| ring.as_raw_fd())
     }
 
-    /// Runs `f` on the ring (to register files or buffers); `None` in fallback mode.
-    pub fn with_ring<R>(&self, f: impl FnOnce(&mut Ring) -> R) -> Option<R> {
+    /// Registers `bufs` as the ring's whole registered-buffer table (`buf_index` i is
+    /// `bufs[i]`), for a reactor built without a table of slots (`Config::fixed_buffers` 0).
+    /// Returns false in fallback mode (no ring: the buffers do plain I/O).
+    ///
+    /// # Errors
+    /// As `IORING_REGISTER_BUFFERS`: EBUSY when the ring has a table already (a table of
+    /// slots, or an earlier call), ENOMEM over the locked-memory limit (`RLIMIT_MEMLOCK`).
+    ///
+    /// # Safety
+    /// The memory of every iovec stays allocated until
+    /// [`unregister_buffers`](Reactor::unregister_buffers) has returned or the reactor is
+    /// dropped, and requests name a `buf_index` of the table only while the caller keeps it.
+    pub unsafe fn register_buffers(&self, bufs: &[libc::iovec]) -> io::Result<bool> {
         let mut inner = self.inner.borrow_mut();
-        let ring = inner.ring.as_mut()?;
-        let out = f(ring);
-        self.ring_ops.set(ring.supported());
-        Some(out)
+        if inner.buffers.len() > 0 {
+            return Err(io::Error::from_raw_os_error(libc::EBUSY));
+        }
+        let Some(ring) = inner.ring.as_mut() else {
+            return Ok(false);
+        };
+        // SAFETY: forwarded from the caller.
+        unsafe { ring.register_buffers(bufs) }.map(|()| true)
+    }
+
+    /// Drops the table [`register_buffers`](Reactor::register_buffers) installed (requests
+    /// in flight keep the pages they were issued with). Nothing when there is none, or when
+    /// the ring's table is the reactor's own table of slots.
+    ///
+    /// # Safety
+    /// The caller installed the table, and no request names one of its indexes from now on
+    /// (a later table would give the same indexes other memory).
+    pub unsafe fn unregister_buffers(&self) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.buffers.len() > 0 {
+            return;
+        }
+        if let Some(ring) = inner.ring.as_mut() {
+            if let Err(e) = ring.unregister_buffers() {
+                tracing::debug!(error = %e, "no registered buffers to drop");
+            }
+        }
     }
 
     /// Gives `fd` a slot in the ring's registered-file table, if there is a free one: from
@@ -382,7 +457,8 @@ impl Reactor {
         slot.is_from(&self.buffer_home)
     }
 
-    /// Installs how the executor driving this reactor wakes one of its tasks by token. Once
+    /// For the executor driving this reactor (ringaio's): installs how it wakes one of its
+    /// tasks by token. Once
     /// installed, a request polled while [`set_current_task`](Reactor::set_current_task)
     /// names the polling task (with the very waker passed to `poll`) records the token
     /// instead of cloning the waker, and each drain calls `wake(tokens)` once with the tokens
@@ -390,12 +466,14 @@ impl Reactor {
     /// false if one was installed already.
     ///
     /// `wake` must tolerate tokens of tasks that have finished (a spurious wake, or none).
+    #[doc(hidden)]
     pub fn set_task_waker(&self, wake: TaskWaker) -> bool {
         self.task_waker.set(wake).is_ok()
     }
 
     /// Names the task about to be polled: `token` and the waker it is polled with; `None`
     /// when the executor is done polling it. Ignored until a task waker is installed.
+    #[doc(hidden)]
     pub fn set_current_task(&self, task: Option<(u32, &Waker)>) {
         self.current.set(match task {
             Some((token, waker)) if token != NO_TASK && self.task_waker.get().is_some() => {
@@ -436,7 +514,8 @@ impl Reactor {
     /// blocking pool when the ring cannot run it. Its `data` field is replaced by the key.
     ///
     /// # Errors
-    /// The iocb's validation error; a shut-down reactor; a failed SQ flush.
+    /// The iocb's validation error; a shut-down reactor; a reactor inherited across `fork`
+    /// (it belongs to the parent); a failed SQ flush.
     ///
     /// # Safety
     /// - Every buffer, iovec array, path, timespec or statx buffer `iocb` points at stays
@@ -445,7 +524,8 @@ impl Reactor {
     ///   for it (handing that memory to the reactor); if neither ever happens, the memory
     ///   must be leaked.
     pub unsafe fn submit(&self, iocb: &Iocb) -> io::Result<Key> {
-        self.inner.borrow_mut().submit(iocb, NO_TASK)
+        let id = self.inner.borrow_mut().submit(iocb, NO_TASK)?;
+        Ok(Key::new(id, self.id))
     }
 
     /// [`submit`](Reactor::submit), with `cx`'s task registered as the waiter at once (as a
@@ -463,68 +543,105 @@ impl Reactor {
         // kernel, while the caller can still free its memory safely.
         let waker = (task == NO_TASK).then(|| cx.waker().clone());
         let mut inner = self.inner.borrow_mut();
-        let key = inner.submit(iocb, task)?;
+        let id = inner.submit(iocb, task)?;
         if let Some(waker) = waker {
-            inner.slots.set_waker(key, waker);
+            inner.slots.set_waker(id, waker);
         }
-        Ok(key)
+        Ok(Key::new(id, self.id))
     }
 
-    /// The request's final result, once it is in; until then registers the task's waker.
-    /// `Ready` ends the request: its key is dead afterwards.
+    /// The request's final result, once it is in: [`Polled::Ready`] ends the request and
+    /// consumes its key. Until then registers the task's waker and hands the key back
+    /// ([`Polled::Pending`]).
+    ///
+    /// # Panics
+    /// If `key` was issued by another reactor (its request is still that reactor's; the
+    /// caller must keep its memory alive).
     #[inline(always)]
-    pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+    pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Polled {
+        self.check_owner(&key);
         let waker = cx.waker();
-        self.inner
+        let polled = self
+            .inner
             .borrow_mut()
             .slots
-            .poll(key, waker, || self.task_of(waker))
+            .poll(key.id(), waker, || self.task_of(waker));
+        match polled {
+            Poll::Ready(outcome) => Polled::Ready(outcome),
+            Poll::Pending => Polled::Pending(key),
+        }
     }
 
     /// The next non-final completion of a multishot request, if one is queued.
-    pub fn poll_shot(&self, key: Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+    ///
+    /// # Panics
+    /// If `key` was issued by another reactor.
+    pub fn poll_shot(&self, key: &Key, cx: &mut Context<'_>) -> Poll<Outcome> {
+        self.check_owner(key);
         let task = self.task_of(cx.waker());
         let shot = self
             .inner
             .borrow_mut()
             .slots
-            .poll_shot(key, cx.waker(), task);
+            .poll_shot(key.id(), cx.waker(), task);
         match shot {
             Some(outcome) => Poll::Ready(outcome),
             None => Poll::Pending,
         }
     }
 
-    /// The waiting side lets go of `key` before taking its result. If the kernel is done,
-    /// `resources` is left alone (the caller drops it, outside any borrow). Otherwise it is
-    /// taken and held until the final completion, and the request is cancelled; if that
-    /// result is an fd (openat), the reactor closes it.
-    pub fn release<T: 'static>(&self, key: Key, resources: &mut Option<T>) {
-        let mut inner = self.inner.borrow_mut();
-        if inner.slots.is_leaked(key) {
-            drop(inner);
-            // Shutdown gave up on the kernel: the memory may still be written. Leak it.
-            std::mem::forget(resources.take());
+    /// The waiting side lets go of `key` before taking its result, handing over `resources`
+    /// (whatever holds the memory the request points at). If the kernel is done they are
+    /// dropped at once, outside any borrow. Otherwise they are held until the request's final
+    /// completion, and the request is cancelled; if that result is an fd (openat), the
+    /// reactor closes it. If shutdown gave up on the request, or `key` was issued by another
+    /// reactor, they are leaked: the kernel may still write into them.
+    pub fn release<T: 'static>(&self, key: Key, resources: T) {
+        if key.owner() != self.id {
+            tracing::error!(
+                ?key,
+                "a key was released on a reactor that did not issue it"
+            );
+            std::mem::forget(resources);
             return;
         }
+        let mut resources = Some(resources);
+        let mut inner = self.inner.borrow_mut();
         let keep = || -> Resources { Box::new(resources.take()) };
-        match inner.slots.release(key, keep) {
-            Release::Kept { cancel: true } => inner.send_cancel(key),
+        let released = inner.slots.release(key.id(), keep);
+        if released == (Release::Kept { cancel: true }) {
+            inner.send_cancel(key.id());
+        }
+        drop(inner);
+        match released {
             Release::Close(fd) => {
-                drop(inner);
                 // SAFETY: the fd came from an openat whose result nobody received: we own it.
                 unsafe { libc::close(fd) };
             }
-            Release::Kept { cancel: false } | Release::Done | Release::Leak => {}
+            // Shutdown gave up on the kernel: the memory may still be written. Leak it.
+            Release::Leak => std::mem::forget(resources.take()),
+            Release::Kept { .. } | Release::Done => {}
+        }
+        drop(resources);
+    }
+
+    /// Asks for `key`'s request to be cancelled; its result (`-ECANCELED`, or the real one if
+    /// it won the race) still arrives through [`poll`](Reactor::poll). Nothing for a key of
+    /// another reactor.
+    pub fn cancel(&self, key: &Key) {
+        if key.owner() != self.id {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        if inner.slots.mark_cancelling(key.id()) {
+            inner.send_cancel(key.id());
         }
     }
 
-    /// Asks for `key` to be cancelled; its result (`-ECANCELED`, or the real one if it won
-    /// the race) still arrives through [`poll`](Reactor::poll).
-    pub fn cancel(&self, key: Key) {
-        let mut inner = self.inner.borrow_mut();
-        if inner.slots.mark_cancelling(key) {
-            inner.send_cancel(key);
+    #[inline(always)]
+    fn check_owner(&self, key: &Key) {
+        if key.owner() != self.id {
+            foreign_key(key);
         }
     }
 
@@ -654,7 +771,7 @@ impl Inner {
 
     /// Submits `iocb` with the executor task `task` (or `NO_TASK`) as its waiter.
     #[inline(always)]
-    fn submit(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
+    fn submit(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
         // The fast path: a request the ring runs, with CQ room and nobody queued ahead.
         let fast = !self.shut
             && self.in_kernel < self.budget
@@ -670,7 +787,7 @@ impl Inner {
     /// Validates `iocb`, gives it a slot the kernel holds and pushes its SQE; the slot goes
     /// again if the push fails.
     #[inline(always)]
-    fn submit_to_ring(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
+    fn submit_to_ring(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
         iocb.validate()?;
         let key = self.slots.insert(iocb, KERNEL, Route::Ring, task);
         if let Err(e) = self.push(key, iocb) {
@@ -681,7 +798,7 @@ impl Inner {
     }
 
     #[inline(never)]
-    fn submit_slow(&mut self, iocb: &Iocb, task: u32) -> io::Result<Key> {
+    fn submit_slow(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
         if self.shut {
             return Err(shut_down_error());
         }
@@ -745,7 +862,7 @@ impl Inner {
     /// Pushes `key`'s request (validated) to the ring, on its registered file where it has
     /// one.
     #[inline(always)]
-    fn push(&mut self, key: Key, iocb: &Iocb) -> io::Result<()> {
+    fn push(&mut self, key: Id, iocb: &Iocb) -> io::Result<()> {
         let ring = self.ring.as_mut().ok_or_else(shut_down_error)?;
         let target = fixed_target(&self.files, iocb);
         // SAFETY: the slot keeps the request alive until its final CQE, and the memory it
@@ -756,7 +873,7 @@ impl Inner {
         Ok(())
     }
 
-    fn send_cancel(&mut self, key: Key) {
+    fn send_cancel(&mut self, key: Id) {
         let Some(slot) = self.slots.get(key) else {
             return;
         };
@@ -790,7 +907,7 @@ impl Inner {
     }
 
     fn cancel_everything(&mut self) {
-        let held: Vec<Key> = self
+        let held: Vec<Id> = self
             .slots
             .held_by_kernel()
             .map(|(k, _)| k)
@@ -882,7 +999,7 @@ impl Inner {
             std::mem::take(&mut out.local_done),
         );
         for (user_data, result) in pool_done.drain(..).chain(local_done.drain(..)) {
-            if let Some(key) = Key::from_user_data(user_data) {
+            if let Some(key) = Id::from_user_data(user_data) {
                 let finished = self.slots.finish(key, Outcome { result, flags: 0 });
                 defer(finished, out);
                 n += 1;
@@ -985,7 +1102,7 @@ fn reap(
         result: c.result,
         flags: c.flags,
     };
-    let Some(key) = Key::from_user_data(c.user_data) else {
+    let Some(key) = Id::from_user_data(c.user_data) else {
         *in_kernel -= 1;
         if c.user_data == WAKE {
             *wake_armed = false;

@@ -8,12 +8,12 @@ use std::task::{Poll, Waker};
 
 use ringaio_core::Iocb;
 
-use crate::key::{Key, GENERATION_MASK};
+use crate::key::{Id, GENERATION_MASK};
 use crate::state::{is_free, CANCELLING, COMPLETE, KERNEL, LEAKED, QUEUED, WAITER};
 
 /// Whatever a request's memory lives in (buffers, iovecs, paths), handed to the reactor when
 /// its waiting side lets go before the kernel is done.
-pub type Resources = Box<dyn Any>;
+pub(crate) type Resources = Box<dyn Any>;
 
 /// One CQE's worth of result: bytes, fd, mask or `-errno`, and the CQE flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +174,7 @@ impl Slots {
     /// A new slot held by the waiter and by `owner` (`KERNEL` or `QUEUED`), whose waiter is
     /// the executor task `task` (or `NO_TASK`: a waker, set later, or nobody yet).
     #[inline(always)]
-    pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route, task: u32) -> Key {
+    pub(crate) fn insert(&mut self, iocb: &Iocb, owner: u8, route: Route, task: u32) -> Id {
         // 1 to GENERATION_MASK: a key is never zero.
         self.generation = if self.generation >= GENERATION_MASK {
             1
@@ -199,7 +199,7 @@ impl Slots {
                 result: 0,
                 flags: 0,
             };
-            return Key::new(index, generation);
+            return Id::new(index, generation);
         }
         let index = self.entries.len() as u32;
         self.entries.push(Slot {
@@ -216,44 +216,44 @@ impl Slots {
             waker: None,
             keep: None,
         });
-        Key::new(index, generation)
+        Id::new(index, generation)
     }
 
     #[inline]
-    pub(crate) fn get(&self, key: Key) -> Option<&Slot> {
+    pub(crate) fn get(&self, key: Id) -> Option<&Slot> {
         self.entries
             .get(key.index() as usize)
             .filter(|s| s.generation == key.generation() && s.state != 0)
     }
 
     #[inline]
-    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut Slot> {
+    pub(crate) fn get_mut(&mut self, key: Id) -> Option<&mut Slot> {
         self.entries
             .get_mut(key.index() as usize)
             .filter(|s| s.generation == key.generation() && s.state != 0)
     }
 
     /// Keys of every slot the kernel (or pool, or timer list) still holds.
-    pub(crate) fn held_by_kernel(&self) -> impl Iterator<Item = (Key, &Slot)> + '_ {
+    pub(crate) fn held_by_kernel(&self) -> impl Iterator<Item = (Id, &Slot)> + '_ {
         self.entries
             .iter()
             .enumerate()
             .filter(|(_, s)| s.state & KERNEL != 0)
             .map(|(i, s)| {
-                let key = Key::new(i as u32, s.generation);
+                let key = Id::new(i as u32, s.generation);
                 (key, s)
             })
     }
 
     /// Moves a queued request to the kernel's ownership.
-    pub(crate) fn mark_submitted(&mut self, key: Key) {
+    pub(crate) fn mark_submitted(&mut self, key: Id) {
         if let Some(slot) = self.get_mut(key) {
             slot.state = (slot.state & !QUEUED) | KERNEL;
         }
     }
 
     /// Records that a cancel was sent; false if one had been already (or the key is stale).
-    pub(crate) fn mark_cancelling(&mut self, key: Key) -> bool {
+    pub(crate) fn mark_cancelling(&mut self, key: Id) -> bool {
         match self.get_mut(key) {
             Some(slot) if slot.state & (CANCELLING | COMPLETE) == 0 => {
                 slot.state |= CANCELLING;
@@ -264,7 +264,7 @@ impl Slots {
     }
 
     /// A non-final completion (`IORING_CQE_F_MORE`): queue it for the waiter.
-    pub(crate) fn more(&mut self, key: Key, outcome: Outcome) -> Finished {
+    pub(crate) fn more(&mut self, key: Id, outcome: Outcome) -> Finished {
         let Some(slot) = self.get_mut(key) else {
             return Finished::Stale;
         };
@@ -282,7 +282,7 @@ impl Slots {
     /// The final completion of `key` (from the kernel, the pool, a timer or a local cancel).
     /// Inlined into the drain, so the common `Finished::Task` never goes through memory.
     #[inline(always)]
-    pub(crate) fn finish(&mut self, key: Key, outcome: Outcome) -> Finished {
+    pub(crate) fn finish(&mut self, key: Id, outcome: Outcome) -> Finished {
         let Some(slot) = self.get_mut(key) else {
             return Finished::Stale;
         };
@@ -297,7 +297,7 @@ impl Slots {
     /// `finish` for a request whose waiter let go: the slot goes, with what it kept.
     #[cold]
     #[inline(never)]
-    fn finish_orphan(&mut self, key: Key, outcome: Outcome) -> Finished {
+    fn finish_orphan(&mut self, key: Id, outcome: Outcome) -> Finished {
         let slot = &mut self.entries[key.index() as usize];
         slot.state &= !(KERNEL | QUEUED);
         let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
@@ -313,7 +313,7 @@ impl Slots {
     #[inline(always)]
     pub(crate) fn poll(
         &mut self,
-        key: Key,
+        key: Id,
         waker: &Waker,
         task: impl FnOnce() -> u32,
     ) -> Poll<Outcome> {
@@ -334,14 +334,14 @@ impl Slots {
 
     /// Names the waiter of `key`, a slot just inserted, by its waker (cloned by the caller;
     /// no user code runs here).
-    pub(crate) fn set_waker(&mut self, key: Key, waker: Waker) {
+    pub(crate) fn set_waker(&mut self, key: Id, waker: Waker) {
         if let Some(slot) = self.get_mut(key) {
             slot.waker = Some(waker);
         }
     }
 
     /// The waiter of a multishot request asks for its next completion.
-    pub(crate) fn poll_shot(&mut self, key: Key, waker: &Waker, task: u32) -> Option<Outcome> {
+    pub(crate) fn poll_shot(&mut self, key: Id, waker: &Waker, task: u32) -> Option<Outcome> {
         let slot = self.get_mut(key)?;
         if let Some(shot) = slot.shots.as_mut().and_then(|q| q.pop_front()) {
             return Some(shot);
@@ -351,20 +351,15 @@ impl Slots {
     }
 
     /// Removes a slot whose request never reached anyone (its submission failed).
-    pub(crate) fn remove(&mut self, key: Key) {
+    pub(crate) fn remove(&mut self, key: Id) {
         if self.get(key).is_some() {
             self.free(key.index());
         }
     }
 
-    /// Whether shutdown gave up on `key`.
-    pub(crate) fn is_leaked(&self, key: Key) -> bool {
-        self.get(key).is_some_and(|s| s.state & LEAKED != 0)
-    }
-
     /// The waiting side lets go of `key`. `keep` is called only if the reactor must hold the
     /// request's resources until the kernel is done.
-    pub(crate) fn release(&mut self, key: Key, keep: impl FnOnce() -> Resources) -> Release {
+    pub(crate) fn release(&mut self, key: Id, keep: impl FnOnce() -> Resources) -> Release {
         let Some(slot) = self.get_mut(key) else {
             return Release::Done;
         };
@@ -531,7 +526,7 @@ mod tests {
         for _ in 0..3 {
             let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
             assert_ne!(key.user_data(), 0);
-            assert_eq!(Key::from_user_data(key.user_data()), Some(key));
+            assert_eq!(Id::from_user_data(key.user_data()), Some(key));
             seen.push(key.generation());
             slots.finish(key, ok(0));
             let (_, w) = waker();

@@ -4,7 +4,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
-use crate::Key;
+use crate::key::Id;
 
 #[derive(Debug, Default)]
 pub(crate) struct Timers {
@@ -12,7 +12,7 @@ pub(crate) struct Timers {
 }
 
 impl Timers {
-    pub(crate) fn insert(&mut self, deadline: Instant, key: Key) {
+    pub(crate) fn insert(&mut self, deadline: Instant, key: Id) {
         self.heap
             .push(Reverse((deadline, key.index(), key.generation())));
     }
@@ -27,13 +27,13 @@ impl Timers {
 
     /// Pops every timer due by `now`. Entries of requests already cancelled are popped too;
     /// the slots' generation check makes them no-ops.
-    pub(crate) fn expired(&mut self, now: Instant, mut f: impl FnMut(Key)) {
+    pub(crate) fn expired(&mut self, now: Instant, mut f: impl FnMut(Id)) {
         while let Some(Reverse((deadline, index, generation))) = self.heap.peek().copied() {
             if deadline > now {
                 break;
             }
             self.heap.pop();
-            f(Key::new(index, generation));
+            f(Id::new(index, generation));
         }
     }
 

@@ -6,7 +6,6 @@
 mod common;
 
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use common::{Pipe, Prng, BACKENDS};
@@ -28,7 +27,7 @@ enum Fate {
 }
 
 struct Req {
-    key: Key,
+    key: Option<Key>,
     pipe: Option<usize>,
     fate: Fate,
     buf: Option<Box<[u8]>>,
@@ -83,7 +82,7 @@ fn flood(backend: Backend) {
             let (key, buf) = submit_read(&reactor, &pipes[next_pipe]);
             next_pipe += 1;
             Req {
-                key,
+                key: Some(key),
                 pipe: Some(next_pipe - 1),
                 fate,
                 buf: Some(buf),
@@ -93,7 +92,7 @@ fn flood(backend: Backend) {
             // SAFETY: a no-op points at no memory.
             let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
             Req {
-                key,
+                key: Some(key),
                 pipe: None,
                 fate,
                 buf: None,
@@ -105,7 +104,7 @@ fn flood(backend: Backend) {
     while next_pipe < PIPES {
         let (key, buf) = submit_read(&reactor, &pipes[next_pipe]);
         reqs.push(Req {
-            key,
+            key: Some(key),
             pipe: Some(next_pipe),
             fate: Fate::Keep,
             buf: Some(buf),
@@ -134,14 +133,14 @@ fn flood(backend: Backend) {
     }
     // Cancels and releases, of requests in the ring and of queued ones, on top.
     for req in &mut reqs {
-        match req.fate {
-            Fate::Keep => {}
-            Fate::Cancel => reactor.cancel(req.key),
-            Fate::Release => {
-                let mut slot = req.buf.take();
-                reactor.release(req.key, &mut slot);
-                drop(slot);
+        match (req.fate, req.key.take()) {
+            (Fate::Keep, key) => req.key = key,
+            (Fate::Cancel, Some(key)) => {
+                reactor.cancel(&key);
+                req.key = Some(key);
             }
+            (Fate::Release, Some(key)) => reactor.release(key, req.buf.take()),
+            (_, None) => unreachable!("every request holds its key until here"),
         }
     }
     bounded(&reactor, uring);
@@ -155,9 +154,15 @@ fn flood(backend: Backend) {
             if req.fate == Fate::Release || req.outcome.is_some() {
                 continue;
             }
-            match common::poll_once(&reactor, req.key) {
-                Poll::Ready(outcome) => req.outcome = Some(outcome),
-                Poll::Pending => left += 1,
+            let Some(key) = req.key.take() else {
+                continue;
+            };
+            match common::poll_once(&reactor, key) {
+                Ok(outcome) => req.outcome = Some(outcome),
+                Err(key) => {
+                    req.key = Some(key);
+                    left += 1;
+                }
             }
         }
         if left == 0 {
@@ -231,7 +236,7 @@ fn released_while_queued_never_reaches_the_kernel() {
     while reactor.stats().queued == 0 {
         let pipe = Pipe::new();
         let (key, buf) = submit_read(&reactor, &pipe);
-        held.push((key, buf, pipe));
+        held.push((Some(key), buf, pipe));
         assert!(
             held.len() <= 4 * HALF_CQ,
             "nothing ever queued: {:?}",
@@ -241,20 +246,19 @@ fn released_while_queued_never_reaches_the_kernel() {
     // The last read is queued: released, its buffer comes straight back and it never runs.
     let (key, buf, pipe) = held.pop().expect("one was queued");
     let token = Arc::new(());
-    let mut slot = Some((buf, token.clone()));
-    reactor.release(key, &mut slot);
-    assert!(
-        slot.is_some(),
-        "a queued request holds nothing the kernel uses"
+    reactor.release(key.expect("held until here"), (buf, token.clone()));
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "a queued request holds nothing the kernel uses: dropped at once"
     );
-    drop(slot);
-    assert_eq!(Arc::strong_count(&token), 1);
     pipe.write(BYTES);
     for (_, _, p) in &held {
         p.write(BYTES);
     }
-    for (key, buf, _) in &held {
-        assert_eq!(common::wait(&reactor, *key).result, BYTES.len() as i32);
+    for (key, buf, _) in held.iter_mut() {
+        let key = key.take().expect("held until here");
+        assert_eq!(common::wait(&reactor, key).result, BYTES.len() as i32);
         assert_eq!(&buf[..BYTES.len()], BYTES);
     }
     common::settle(&reactor);

@@ -6,7 +6,7 @@
 mod common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::{Duration, Instant};
 
 use common::Pipe;
@@ -56,18 +56,16 @@ fn panicking_orphan_drop_loses_no_wakeup() {
     // SAFETY: a no-op points at no memory.
     let other = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
     let (counter, waker) = common::counting_waker();
-    assert!(reactor
-        .poll(other, &mut Context::from_waker(&waker))
-        .is_pending());
+    let other = common::expect_pending(reactor.poll(other, &mut Context::from_waker(&waker)));
     // The cancel and the no-op reach the kernel in the same enter; both complete in one drain.
-    reactor.release(orphan, &mut Some((buf, PanicOnDrop)));
+    reactor.release(orphan, (buf, PanicOnDrop));
     let panics = park_through_panics(&reactor);
     // The reactor catches the panic itself; it must never escape more than once.
     assert!(
         panics <= 1,
         "the orphan's drop panicked once, not {panics} times"
     );
-    assert!(matches!(common::poll_once(&reactor, other), Poll::Ready(o) if o.result == 0));
+    assert!(matches!(common::poll_once(&reactor, other), Ok(o) if o.result == 0));
     assert_eq!(
         counter.get(),
         1,
@@ -92,7 +90,7 @@ fn reactor_keeps_working_after_a_panicking_orphan_drop() {
         // SAFETY: the buffer is released to the reactor below.
         let orphan = unsafe { reactor.submit(&iocb) }.expect("submit");
         common::park(&reactor, Some(Duration::ZERO));
-        reactor.release(orphan, &mut Some((buf, PanicOnDrop)));
+        reactor.release(orphan, (buf, PanicOnDrop));
         assert!(park_through_panics(&reactor) <= 1, "{backend:?}");
         assert_eq!(reactor.stats().slots, 0);
         let mut fresh = [0u8; 4];

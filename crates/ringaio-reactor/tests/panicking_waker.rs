@@ -4,7 +4,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use common::{Pipe, BACKENDS};
@@ -27,16 +27,16 @@ fn noop(reactor: &Reactor) -> Key {
 }
 
 /// Parks until every key is ready; returns their outcomes' results.
-fn finish_all(reactor: &Reactor, keys: &[Key]) -> Vec<i32> {
+fn finish_all(reactor: &Reactor, keys: Vec<Key>) -> Vec<i32> {
     let start = Instant::now();
     while reactor.stats().in_flight > 0 {
         assert!(start.elapsed() < Duration::from_secs(60), "hang");
         common::park(reactor, Some(Duration::from_millis(20)));
     }
-    keys.iter()
-        .map(|key| match common::poll_once(reactor, *key) {
-            Poll::Ready(outcome) => outcome.result,
-            Poll::Pending => panic!("{key:?} not ready with nothing in flight"),
+    keys.into_iter()
+        .map(|key| match common::poll_once(reactor, key) {
+            Ok(outcome) => outcome.result,
+            Err(key) => panic!("{key:?} not ready with nothing in flight"),
         })
         .collect()
 }
@@ -55,18 +55,16 @@ fn a_panicking_waker_does_not_stop_the_others() {
         for i in 0..8 {
             let key = noop(&reactor);
             // Nothing completes before a park, so each poll registers its waker.
-            if i % 2 == 0 {
-                let pending = reactor.poll(key, &mut Context::from_waker(&panicker));
-                assert!(pending.is_pending());
+            let key = if i % 2 == 0 {
+                common::expect_pending(reactor.poll(key, &mut Context::from_waker(&panicker)))
             } else {
                 let (counter, waker) = common::counting_waker();
-                let pending = reactor.poll(key, &mut Context::from_waker(&waker));
-                assert!(pending.is_pending());
                 counters.push(counter);
-            }
+                common::expect_pending(reactor.poll(key, &mut Context::from_waker(&waker)))
+            };
             keys.push(key);
         }
-        assert_eq!(finish_all(&reactor, &keys), vec![0; 8], "{backend:?}");
+        assert_eq!(finish_all(&reactor, keys), vec![0; 8], "{backend:?}");
         for counter in &counters {
             assert_eq!(
                 counter.get(),
@@ -82,18 +80,14 @@ fn a_panicking_waker_does_not_stop_the_others() {
         let iocb = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
         // SAFETY: `buf` outlives the read: its result is taken below.
         let read = unsafe { reactor.submit(&iocb) }.expect("submit");
-        assert!(reactor
-            .poll(read, &mut Context::from_waker(&panicker))
-            .is_pending());
+        let read = common::expect_pending(reactor.poll(read, &mut Context::from_waker(&panicker)));
         let other = noop(&reactor);
         let (counter, waker) = common::counting_waker();
-        assert!(reactor
-            .poll(other, &mut Context::from_waker(&waker))
-            .is_pending());
+        let other = common::expect_pending(reactor.poll(other, &mut Context::from_waker(&waker)));
         common::park(&reactor, Some(Duration::ZERO));
         pipe.write(b"again");
         assert_eq!(
-            finish_all(&reactor, &[read, other]),
+            finish_all(&reactor, vec![read, other]),
             vec![5, 0],
             "{backend:?}"
         );
@@ -112,13 +106,13 @@ fn drain_survives_only_panicking_wakers() {
             continue;
         }
         let panicker = Waker::from(Arc::new(Panicker));
-        let keys: Vec<Key> = (0..4).map(|_| noop(&reactor)).collect();
-        for key in &keys {
-            assert!(reactor
-                .poll(*key, &mut Context::from_waker(&panicker))
-                .is_pending());
-        }
-        assert_eq!(finish_all(&reactor, &keys), vec![0; 4], "{backend:?}");
+        let keys: Vec<Key> = (0..4)
+            .map(|_| {
+                let key = noop(&reactor);
+                common::expect_pending(reactor.poll(key, &mut Context::from_waker(&panicker)))
+            })
+            .collect();
+        assert_eq!(finish_all(&reactor, keys), vec![0; 4], "{backend:?}");
         let key = noop(&reactor);
         assert_eq!(common::wait(&reactor, key).result, 0);
         drop(reactor);

@@ -12,12 +12,12 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use common::{Pipe, Prng, BACKENDS};
 use ringaio_core::{Iocb, Opcode, Target};
-use ringaio_reactor::{Backend, Config, Key, Outcome, Reactor};
+use ringaio_reactor::{Backend, Config, Key, Outcome, Polled, Reactor};
 
 const FILE_SIZE: usize = 16 << 20;
 const READ: usize = 4096;
@@ -84,7 +84,7 @@ enum Act {
 }
 
 struct Req {
-    key: Key,
+    key: Option<Key>,
     what: What,
     act: Act,
     buf: Option<StormBuf>,
@@ -217,7 +217,7 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
                 list: woken.clone(),
             }));
             let mut req = Req {
-                key,
+                key: Some(key),
                 what,
                 act,
                 buf: Some(res),
@@ -226,7 +226,11 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
             };
             match act {
                 Act::ReleaseEarly => release(&reactor, &mut req, &mut tally),
-                Act::CancelEarly => reactor.cancel(key),
+                Act::CancelEarly => {
+                    if let Some(key) = &req.key {
+                        reactor.cancel(key);
+                    }
+                }
                 _ => {}
             }
             reqs.push(req);
@@ -234,8 +238,11 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
         submitted += n;
         // Register every waiter's waker before anything can complete unseen.
         for req in reqs.iter_mut().filter(|r| !r.done) {
-            let polled = reactor.poll(req.key, &mut Context::from_waker(&req.waker));
-            if let Poll::Ready(outcome) = polled {
+            let Some(key) = req.key.take() else {
+                continue;
+            };
+            let polled = reactor.poll(key, &mut Context::from_waker(&req.waker));
+            if let Some(outcome) = take_ready(req, polled) {
                 check(req, outcome, wave, data, &mut tally);
                 req.done = true;
                 req.buf = None;
@@ -245,7 +252,11 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
         for req in reqs.iter_mut().filter(|r| !r.done) {
             match req.act {
                 Act::ReleaseLate => release(&reactor, req, &mut tally),
-                Act::CancelLate => reactor.cancel(req.key),
+                Act::CancelLate => {
+                    if let Some(key) = &req.key {
+                        reactor.cancel(key);
+                    }
+                }
                 _ => {}
             }
         }
@@ -269,8 +280,11 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
                 if req.done {
                     continue;
                 }
-                let polled = reactor.poll(req.key, &mut Context::from_waker(&req.waker));
-                if let Poll::Ready(outcome) = polled {
+                let Some(key) = req.key.take() else {
+                    continue;
+                };
+                let polled = reactor.poll(key, &mut Context::from_waker(&req.waker));
+                if let Some(outcome) = take_ready(req, polled) {
                     check(req, outcome, wave, data, &mut tally);
                     req.done = true;
                     req.buf = None;
@@ -323,10 +337,21 @@ fn storm(config: Config, total: usize, file: &File, data: &[u8]) {
     );
 }
 
+/// The outcome of a poll, or the key put back into `req`.
+fn take_ready(req: &mut Req, polled: Polled) -> Option<Outcome> {
+    match polled {
+        Polled::Ready(outcome) => Some(outcome),
+        Polled::Pending(key) => {
+            req.key = Some(key);
+            None
+        }
+    }
+}
+
 fn release(reactor: &Reactor, req: &mut Req, tally: &mut Tally) {
-    let mut slot = req.buf.take();
-    reactor.release(req.key, &mut slot);
-    drop(slot);
+    if let Some(key) = req.key.take() {
+        reactor.release(key, req.buf.take());
+    }
     req.done = true;
     tally.released += 1;
 }

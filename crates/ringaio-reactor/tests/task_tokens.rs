@@ -8,11 +8,11 @@ mod common;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::Context;
 
 use common::BACKENDS;
 use ringaio_core::Iocb;
-use ringaio_reactor::Reactor;
+use ringaio_reactor::{Polled, Reactor};
 
 /// Installs a hook that logs the tokens it is asked to wake.
 fn logging_hook(reactor: &Reactor) -> Rc<RefCell<Vec<u32>>> {
@@ -29,8 +29,8 @@ fn logging_hook(reactor: &Reactor) -> Rc<RefCell<Vec<u32>>> {
 }
 
 /// Drives the reactor until every key in `keys` polled ready (with a throwaway waker).
-fn finish_all(reactor: &Reactor, keys: &[ringaio_reactor::Key]) {
-    for &key in keys {
+fn finish_all(reactor: &Reactor, keys: Vec<ringaio_reactor::Key>) {
+    for key in keys {
         assert_eq!(common::wait(reactor, key).result, 0);
     }
 }
@@ -50,15 +50,20 @@ fn the_current_tasks_requests_wake_it_by_token_once_per_drain() {
             .map(|_| {
                 // SAFETY: a no-op points at no memory.
                 let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
-                assert!(reactor.poll(key, &mut cx).is_pending());
-                key
+                common::expect_pending(reactor.poll(key, &mut cx))
             })
             .collect();
         reactor.set_current_task(None);
-        let mut pending = keys.clone();
+        let mut pending = keys;
         common::park_until(&reactor, "all 32 NOPs polled ready", || {
             reactor.set_current_task(Some((7, &waker)));
-            pending.retain(|&key| reactor.poll(key, &mut cx).is_pending());
+            pending = std::mem::take(&mut pending)
+                .into_iter()
+                .filter_map(|key| match reactor.poll(key, &mut cx) {
+                    Polled::Pending(key) => Some(key),
+                    Polled::Ready(_) => None,
+                })
+                .collect();
             reactor.set_current_task(None);
             pending.is_empty()
         });
@@ -97,11 +102,11 @@ fn another_wakers_requests_keep_their_waker() {
         // SAFETY: a no-op points at no memory.
         let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
         let mut cx = Context::from_waker(&other_waker);
-        assert!(reactor.poll(key, &mut cx).is_pending());
+        let key = common::expect_pending(reactor.poll(key, &mut cx));
         reactor.set_current_task(None);
         common::park_until(&reactor, "the combinator's waker woken", || other.get() > 0);
         assert!(log.borrow().is_empty(), "{backend:?}: {:?}", log.borrow());
-        assert!(matches!(reactor.poll(key, &mut cx), Poll::Ready(_)));
+        assert!(matches!(reactor.poll(key, &mut cx), Polled::Ready(_)));
         common::settle(&reactor);
     }
 }
@@ -118,12 +123,10 @@ fn without_a_current_task_or_hook_wakers_are_used() {
         reactor.set_current_task(Some((1, &waker)));
         // SAFETY: a no-op points at no memory.
         let key = unsafe { reactor.submit(&Iocb::noop()) }.expect("submit");
-        assert!(reactor
-            .poll(key, &mut Context::from_waker(&waker))
-            .is_pending());
+        let key = common::expect_pending(reactor.poll(key, &mut Context::from_waker(&waker)));
         reactor.set_current_task(None);
         common::park_until(&reactor, "the waker woken", || counter.get() > 0);
-        finish_all(&reactor, &[key]);
+        finish_all(&reactor, vec![key]);
         common::settle(&reactor);
     }
 }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use ringaio_core::Iocb;
-use ringaio_reactor::{Key, Outcome, Reactor};
+use ringaio_reactor::{Key, Outcome, Polled, Reactor};
 
 use crate::context;
 
@@ -91,21 +91,22 @@ impl<T: Multishot> Multi<T> {
     /// # Errors
     /// When the request cannot be submitted (no runtime, invalid, reactor shut down).
     pub(crate) fn poll_shot(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Shot>> {
-        let (Some(reactor), Some(key)) = (&self.reactor, self.key) else {
+        let (Some(reactor), Some(key)) = (&self.reactor, self.key.take()) else {
             return match self.arm(cx) {
                 Ok(()) => Poll::Pending,
                 Err(e) => Poll::Ready(Err(e)),
             };
         };
-        if let Poll::Ready(shot) = reactor.poll_shot(key, cx) {
+        if let Poll::Ready(shot) = reactor.poll_shot(&key, cx) {
+            self.key = Some(key);
             return Poll::Ready(Ok(Shot::More(shot)));
         }
         match reactor.poll(key, cx) {
-            Poll::Ready(outcome) => {
-                self.key = None;
-                Poll::Ready(Ok(Shot::Final(outcome)))
+            Polled::Ready(outcome) => Poll::Ready(Ok(Shot::Final(outcome))),
+            Polled::Pending(key) => {
+                self.key = Some(key);
+                Poll::Pending
             }
-            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -118,12 +119,12 @@ impl<T: Multishot> Drop for Multi<T> {
         // Completions already queued would be dropped with the slot: release what they
         // carry first. Later ones reach the reactor as orphans (which closes their fds).
         let mut cx = Context::from_waker(Waker::noop());
-        while let Poll::Ready(shot) = reactor.poll_shot(key, &mut cx) {
+        while let Poll::Ready(shot) = reactor.poll_shot(&key, &mut cx) {
             if let Some(data) = self.data.as_mut() {
                 data.discard(shot);
             }
         }
-        reactor.release(key, &mut self.data);
+        reactor.release(key, self.data.take());
     }
 }
 

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use ringaio_core::{cqe_result, Iocb};
-use ringaio_reactor::{Key, Reactor};
+use ringaio_reactor::{Key, Polled, Reactor};
 
 use crate::context;
 
@@ -140,16 +140,19 @@ impl<T: Operation> Future for Op<T> {
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = &mut *self;
-        let (Some(reactor), Some(key)) = (&this.reactor, this.key) else {
+        let (Some(reactor), Some(key)) = (&this.reactor, this.key.take()) else {
             return match this.submit_first(cx) {
                 Ok(()) => Poll::Pending,
                 Err(e) => this.not_submitted(e),
             };
         };
-        let Poll::Ready(outcome) = reactor.poll(key, cx) else {
-            return Poll::Pending;
+        let outcome = match reactor.poll(key, cx) {
+            Polled::Ready(outcome) => outcome,
+            Polled::Pending(key) => {
+                this.key = Some(key);
+                return Poll::Pending;
+            }
         };
-        this.key = None;
         match this.data.take() {
             Some(data) => Poll::Ready(data.complete(cqe_result(outcome.result))),
             None => finish_again(),
@@ -170,7 +173,7 @@ impl<T: Operation> Op<T> {
     #[inline(never)]
     fn release(&mut self, key: Key) {
         if let Some(reactor) = &self.reactor {
-            reactor.release(key, &mut self.data);
+            reactor.release(key, self.data.take());
         }
     }
 }
@@ -178,7 +181,7 @@ impl<T: Operation> Op<T> {
 impl<T: Operation> Drop for Op<T> {
     #[inline]
     fn drop(&mut self) {
-        if let Some(key) = self.key {
+        if let Some(key) = self.key.take() {
             self.release(key);
         }
     }

@@ -34,7 +34,8 @@ impl Drop for PoolInner {
         // Every `FixedBuf` (and so every request using one) is gone, and with it every way
         // to name the slots: unregister (or give the slots back), then free.
         if let Some(reactor) = self.registered.take().and_then(|r| r.upgrade()) {
-            reactor.with_ring(|ring| ring.unregister_buffers());
+            // SAFETY: this pool installed the table, and no `FixedBuf` is left to name it.
+            unsafe { reactor.unregister_buffers() };
         }
         self.slots.clear();
         // SAFETY: allocated in `FixedBufPool::new` with exactly this layout; no buffer is out.
@@ -136,11 +137,10 @@ impl FixedBufPool {
             // SAFETY: the memory lives in `inner` until its Drop, which unregisters first;
             // no request can use a buffer after that, as each `FixedBuf` holds the pool
             // alive.
-            let registered = reactor.with_ring(|ring| unsafe { ring.register_buffers(&iovecs) });
-            match registered {
-                Some(Ok(())) => inner.registered = Some(Rc::downgrade(&reactor)),
-                Some(Err(e)) => return Err(e), // `inner` drops and frees the memory.
-                None => {}                     // fallback mode: plain buffers.
+            match unsafe { reactor.register_buffers(&iovecs) } {
+                Ok(true) => inner.registered = Some(Rc::downgrade(&reactor)),
+                Ok(false) => {}          // fallback mode: plain buffers.
+                Err(e) => return Err(e), // `inner` drops and frees the memory.
             }
         }
         Ok(FixedBufPool {
