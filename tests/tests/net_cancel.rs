@@ -34,14 +34,11 @@ async fn drop_mid_flight<F: Future>(rt_stats: impl Fn() -> ringaio::Stats, alive
 }
 
 fn cancels(backend: Backend) {
-    let rt = Arc::new(runtime(backend));
+    let rt = runtime(backend);
     // The blocking pool opens its poller's eventfd on first use: count after it has.
     rt.block_on(warm_up());
     let fds_before = open_fds();
-    let stats = {
-        let rt = rt.clone();
-        move || rt.stats()
-    };
+    let stats = || rt.stats();
     rt.block_on(async {
         let alive = Arc::new(());
         let listener = TcpListener::bind(loopback()).expect("bind");

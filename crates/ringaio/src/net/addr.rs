@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// A `sockaddr_storage` and its length: what `connect` reads, what `accept` and `recvmsg`
 /// fill. Requests point at it, so it is kept boxed by the operation that uses it.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct RawAddr {
     pub(crate) storage: libc::sockaddr_storage,
     /// Bytes used; for an address to be filled in, the room (the whole storage).
