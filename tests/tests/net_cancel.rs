@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use ringaio::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
 use ringaio::{Backend, Runtime};
-use ringaio_tests::{loopback, open_fds, runtime, wait_until, watchdog, CountedBuf, BACKENDS};
+use ringaio_tests::{
+    loopback, open_fds, runtime, tcp_pair, wait_until, watchdog, CountedBuf, BACKENDS,
+};
 
 /// Polls `op` (holding a clone of `alive`) until the runtime has handed it to the kernel,
 /// drops it, and checks that the buffer outlives the drop and is freed after the cancel.
@@ -102,11 +104,7 @@ fn cancels(backend: Backend) {
 
 /// One connection with a byte each way, closed again.
 async fn warm_up() {
-    let listener = TcpListener::bind(loopback()).expect("bind");
-    let client = TcpStream::connect(listener.local_addr().expect("addr"))
-        .await
-        .expect("connect");
-    let (server, _) = listener.accept().await.expect("accept");
+    let (client, server) = tcp_pair().await;
     let (res, _) = client.write(&b"!"[..]).await;
     res.expect("write");
     let (res, _) = server.read(Vec::with_capacity(1)).await;

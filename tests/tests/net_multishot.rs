@@ -10,7 +10,9 @@ use std::time::Duration;
 use ringaio::buf::PooledBuf;
 use ringaio::net::{TcpListener, TcpStream, UnixStream};
 use ringaio::{Backend, Runtime};
-use ringaio_tests::{loopback, open_fds, runtime, say, wait_until, watchdog, Rng, BACKENDS};
+use ringaio_tests::{
+    loopback, open_fds, runtime, say, tcp_pair, wait_until, watchdog, Rng, BACKENDS,
+};
 
 fn say_mode(rt: &Runtime, what: &str, multishot: bool) {
     if rt.backend() == Backend::Uring && !multishot {
@@ -65,11 +67,7 @@ async fn send_chunks(stream: TcpStream, data: Vec<u8>) {
 fn receive_stream(backend: Backend, entries: u16, hold: Option<usize>) {
     let rt = runtime(backend);
     rt.block_on(async {
-        let listener = TcpListener::bind(loopback()).expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr"))
-            .await
-            .expect("connect");
-        let (server, _) = listener.accept().await.expect("accept");
+        let (client, server) = tcp_pair().await;
         let mut data = vec![0u8; 16 * 1024];
         Rng::new(7).fill(&mut data);
         let sender = ringaio::spawn(send_chunks(client, data.clone()));

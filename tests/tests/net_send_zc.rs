@@ -4,18 +4,13 @@
 
 use std::net::Shutdown;
 
-use ringaio::net::{TcpListener, TcpStream};
 use ringaio::Backend;
-use ringaio_tests::{loopback, runtime, watchdog, Rng, BACKENDS};
+use ringaio_tests::{runtime, tcp_pair, watchdog, Rng, BACKENDS};
 
 fn send_zc(backend: Backend) {
     let rt = runtime(backend);
     rt.block_on(async {
-        let listener = TcpListener::bind(loopback()).expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr"))
-            .await
-            .expect("connect");
-        let (server, _) = listener.accept().await.expect("accept");
+        let (client, server) = tcp_pair().await;
         let mut data = vec![0u8; 256 * 1024];
         Rng::new(3).fill(&mut data);
         let expected = data.clone();

@@ -258,9 +258,7 @@ impl Iocb {
 
     /// Accept every connection on listener `fd`, one completion each (no peer addresses).
     pub fn accept_multi(fd: Target, flags: i32) -> Iocb {
-        let mut iocb = Iocb::new(Opcode::AcceptMulti, fd);
-        iocb.flags = flags as u32;
-        iocb
+        Iocb::flagged(Opcode::AcceptMulti, fd, flags)
     }
 
     /// Send `len` bytes from `buf`; `flags` are `send(2)`'s (`MSG_NOSIGNAL`, ...).
@@ -281,9 +279,8 @@ impl Iocb {
 
     /// Receive message after message into buffers of provided buffer ring `group`.
     pub fn recv_multi(fd: Target, group: u16, flags: i32) -> Iocb {
-        let mut iocb = Iocb::new(Opcode::RecvMulti, fd);
+        let mut iocb = Iocb::flagged(Opcode::RecvMulti, fd, flags);
         iocb.buf_index = group;
-        iocb.flags = flags as u32;
         iocb
     }
 
@@ -297,19 +294,25 @@ impl Iocb {
         Iocb::transfer(Opcode::RecvMsg, fd, msg as u64, 0, flags)
     }
 
+    /// A socket transfer: as a read or write at offset 0, with `flags` (`MSG_*`).
     fn transfer(opcode: Opcode, fd: Target, addr: u64, len: u64, flags: i32) -> Iocb {
-        let mut iocb = Iocb::new(opcode, fd);
-        iocb.addr = addr;
-        iocb.len = len;
-        iocb.flags = flags as u32;
-        iocb
+        Iocb {
+            flags: flags as u32,
+            ..Iocb::rw(opcode, fd, addr, len, 0)
+        }
+    }
+
+    /// A request on `fd` that takes nothing but `flags`.
+    fn flagged(opcode: Opcode, fd: Target, flags: i32) -> Iocb {
+        Iocb {
+            flags: flags as u32,
+            ..Iocb::new(opcode, fd)
+        }
     }
 
     /// Shut down one or both directions of `fd` (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
     pub fn shutdown(fd: Target, how: i32) -> Iocb {
-        let mut iocb = Iocb::new(Opcode::Shutdown, fd);
-        iocb.flags = how as u32;
-        iocb
+        Iocb::flagged(Opcode::Shutdown, fd, how)
     }
 
     /// This request with `data` as its token.

@@ -122,43 +122,19 @@ impl Socket {
     }
 
     /// Receives until `buf` is full.
-    pub(crate) async fn recv_exact<B: IoBufMut>(&self, mut buf: B) -> (io::Result<()>, B) {
+    pub(crate) async fn recv_exact<B: IoBufMut>(&self, buf: B) -> (io::Result<()>, B) {
         let total = buf.bytes_total();
-        let mut done = 0;
-        while done < total {
-            let (res, b) = Op::new(ops::Recv::new(&self.fd, buf, done)).await;
-            buf = b;
-            match res {
-                Ok(0) => {
-                    let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed early");
-                    return (Err(eof), buf);
-                }
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return (Err(e), buf),
-            }
-        }
-        (Ok(()), buf)
+        let eof = || io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed early");
+        let step = |buf, done| Op::new(ops::Recv::new(&self.fd, buf, done));
+        all(buf, total, step, eof).await
     }
 
     /// Sends every initialized byte of `buf`.
-    pub(crate) async fn send_all<B: IoBuf>(&self, mut buf: B) -> (io::Result<()>, B) {
+    pub(crate) async fn send_all<B: IoBuf>(&self, buf: B) -> (io::Result<()>, B) {
         let total = buf.bytes_init();
-        let mut done = 0;
-        while done < total {
-            let (res, b) = Op::new(ops::Send::new(&self.fd, buf, done)).await;
-            buf = b;
-            match res {
-                Ok(0) => {
-                    let zero = io::Error::new(io::ErrorKind::WriteZero, "socket took no bytes");
-                    return (Err(zero), buf);
-                }
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return (Err(e), buf),
-            }
-        }
-        (Ok(()), buf)
+        let zero = || io::Error::new(io::ErrorKind::WriteZero, "socket took no bytes");
+        let step = |buf, done| Op::new(ops::Send::new(&self.fd, buf, done));
+        all(buf, total, step, zero).await
     }
 
     /// One message into `bufs` (and the sender's address, with `from`).
@@ -221,6 +197,32 @@ impl Socket {
         })?;
         Ok(value)
     }
+}
+
+/// Runs `step(buf, done)` (a transfer of what is left from byte `done`) until `total` bytes
+/// have moved; a transfer of 0 bytes is `stalled()`. Interrupted transfers go again.
+async fn all<B, F, Fut>(
+    mut buf: B,
+    total: usize,
+    mut step: F,
+    stalled: impl Fn() -> io::Error,
+) -> (io::Result<()>, B)
+where
+    F: FnMut(B, usize) -> Fut,
+    Fut: Future<Output = (io::Result<usize>, B)>,
+{
+    let mut done = 0;
+    while done < total {
+        let (res, b) = step(buf, done).await;
+        buf = b;
+        match res {
+            Ok(0) => return (Err(stalled()), buf),
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (Err(e), buf),
+        }
+    }
+    (Ok(()), buf)
 }
 
 fn set_option(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
