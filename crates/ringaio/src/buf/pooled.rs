@@ -8,7 +8,9 @@ use std::rc::Rc;
 
 use ringaio_reactor::ProvidedBuf;
 
-/// The bytes of one received message. On io_uring they sit in a buffer of the stream's
+use crate::buf::IoBuf;
+
+/// The bytes of one received message; it can be sent as it is (`IoBuf`). On io_uring they sit in a buffer of the stream's
 /// provided buffer ring, which the kernel can fill again only once this is dropped: hold on
 /// to many and the stream waits (it re-arms by itself when one comes back).
 pub struct PooledBuf(Kind);
@@ -40,6 +42,23 @@ impl Deref for PooledBuf {
 impl AsRef<[u8]> for PooledBuf {
     fn as_ref(&self) -> &[u8] {
         self
+    }
+}
+
+// SAFETY: the bytes live in the ring's buffer (handed out to this value alone until it is
+// dropped) or in the Vec's heap block; neither moves when the value does, and all `len`
+// bytes are initialized (the kernel filled them).
+unsafe impl IoBuf for PooledBuf {
+    fn stable_ptr(&self) -> *const u8 {
+        self.as_ptr()
+    }
+
+    fn bytes_init(&self) -> usize {
+        self.len()
+    }
+
+    fn bytes_total(&self) -> usize {
+        self.len()
     }
 }
 
