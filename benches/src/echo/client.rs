@@ -25,7 +25,12 @@ struct Conn {
 const SEND: u64 = 1 << 32;
 
 /// Runs `conns` ping-pong connections to `addr` for `d`; each round trip is one op.
-pub(super) fn run(addr: SocketAddr, conns: usize, msg: usize, d: Duration) -> io::Result<RoundResult> {
+pub(super) fn run(
+    addr: SocketAddr,
+    conns: usize,
+    msg: usize,
+    d: Duration,
+) -> io::Result<RoundResult> {
     let mut all: Vec<Conn> = (0..conns)
         .map(|_| {
             let stream = TcpStream::connect(addr)?;
@@ -39,7 +44,10 @@ pub(super) fn run(addr: SocketAddr, conns: usize, msg: usize, d: Duration) -> io
         })
         .collect::<io::Result<_>>()?;
     let message: Vec<u8> = (0..msg).map(|i| i as u8).collect();
-    let entries = u32::try_from(conns * 2).unwrap_or(u32::MAX).next_power_of_two().max(64);
+    let entries = u32::try_from(conns * 2)
+        .unwrap_or(u32::MAX)
+        .next_power_of_two()
+        .max(64);
     let mut ring = IoUring::new(entries)?;
     let mut result = RoundResult::new();
     let start = Instant::now();

@@ -7,7 +7,10 @@ use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::{IoUringDriver, RuntimeBuilder};
 
 pub(super) fn serve(listener: TcpListener, conns: usize, msg: usize) -> io::Result<()> {
-    let entries = u32::try_from(conns).unwrap_or(u32::MAX).next_power_of_two().max(256);
+    let entries = u32::try_from(conns)
+        .unwrap_or(u32::MAX)
+        .next_power_of_two()
+        .max(256);
     let mut rt = RuntimeBuilder::<IoUringDriver>::new()
         .with_entries(entries)
         .build()?;

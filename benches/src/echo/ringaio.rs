@@ -46,8 +46,7 @@ fn run(
             }));
         }
         for task in tasks {
-            task.await
-                .map_err(|e| io::Error::other(e.to_string()))??;
+            task.await.map_err(|e| io::Error::other(e.to_string()))??;
         }
         Ok(())
     })

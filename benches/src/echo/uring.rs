@@ -13,7 +13,10 @@ const SEND: u64 = 1 << 32;
 pub(super) fn serve(listener: TcpListener, conns: usize, msg: usize) -> io::Result<()> {
     let streams = super::accept_all(&listener, conns)?;
     let mut bufs: Vec<Vec<u8>> = (0..conns).map(|_| vec![0u8; msg.max(4096)]).collect();
-    let entries = u32::try_from(conns).unwrap_or(u32::MAX).next_power_of_two().max(64);
+    let entries = u32::try_from(conns)
+        .unwrap_or(u32::MAX)
+        .next_power_of_two()
+        .max(64);
     let mut ring = IoUring::new(entries)?;
     let push = |ring: &mut IoUring, data: u64, buf: &mut [u8], fd: i32| {
         let fd = types::Fd(fd);

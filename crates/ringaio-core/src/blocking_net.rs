@@ -138,3 +138,91 @@ unsafe fn connect(fd: RawFd, addr: *const libc::sockaddr, len: usize) -> i32 {
     }
     -so_error
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Target;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+    fn run(iocb: &Iocb) -> i32 {
+        // SAFETY: every test keeps what its iocb points at alive across this call.
+        unsafe { crate::execute(iocb) }
+    }
+
+    fn owned(fd: i32) -> OwnedFd {
+        assert!(fd >= 0, "expected an fd, got {fd}");
+        // SAFETY: a new fd from socket or accept that nothing else owns.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    }
+
+    #[test]
+    fn tcp_connect_accept_send_recv_shutdown() {
+        let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = match listener.local_addr().unwrap() {
+            std::net::SocketAddr::V4(v4) => v4,
+            other => panic!("{other}"),
+        };
+        let client = owned(run(&Iocb::socket(libc::AF_INET, ty, 0)));
+        let sin = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: addr.port().to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes(addr.ip().octets()),
+            },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let c = Target::Fd(client.as_raw_fd());
+        let sa = (&sin as *const libc::sockaddr_in).cast();
+        assert_eq!(run(&Iocb::connect(c, sa, len)), 0);
+        let l = Target::Fd(listener.as_raw_fd());
+        let accept = Iocb::accept(l, std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        let server = owned(run(&accept));
+        let s = Target::Fd(server.as_raw_fd());
+
+        // A one-shot attempt (as the pool makes after readiness) may say EAGAIN.
+        let mut back = [0u8; 8];
+        let nowait = Iocb::recv(s, back.as_mut_ptr(), 8, 0).with_rw_flags(libc::RWF_NOWAIT);
+        assert_eq!(run(&nowait), -libc::EAGAIN);
+        assert_eq!(
+            run(&Iocb::send(c, b"ping".as_ptr(), 4, libc::MSG_NOSIGNAL)),
+            4
+        );
+        // A blocking-style recv on the non-blocking socket waits for the data.
+        assert_eq!(run(&Iocb::recv(s, back.as_mut_ptr(), 8, 0)), 4);
+        assert_eq!(&back[..4], b"ping");
+        assert_eq!(run(&Iocb::shutdown(c, libc::SHUT_WR)), 0);
+        assert_eq!(run(&Iocb::recv(s, back.as_mut_ptr(), 8, 0)), 0);
+        let epipe = Iocb::send(c, b"late".as_ptr(), 4, libc::MSG_NOSIGNAL);
+        assert_eq!(run(&epipe), -libc::EPIPE);
+        assert_eq!(run(&Iocb::accept_multi(l, 0)), -libc::EINVAL);
+    }
+
+    #[test]
+    fn connect_to_a_closed_port_is_refused() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK;
+        let sock = owned(run(&Iocb::socket(libc::AF_INET, ty, 0)));
+        let sin = libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr {
+                s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+            },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let connect = Iocb::connect(
+            Target::Fd(sock.as_raw_fd()),
+            (&sin as *const libc::sockaddr_in).cast(),
+            len,
+        );
+        assert_eq!(run(&connect), -libc::ECONNREFUSED);
+    }
+}
