@@ -142,7 +142,8 @@ impl Context {
     }
 
     /// `io_getevents`: fills `events` and returns how many, once at least `min_nr` are there
-    /// or `timeout` (`None`: no limit) has passed.
+    /// or `timeout` (`None`, or one too long to represent such as `Duration::MAX`: no limit)
+    /// has passed.
     ///
     /// # Errors
     /// `EINVAL` when `min_nr > events.len()`, or when there is no timeout and fewer than
@@ -153,10 +154,11 @@ impl Context {
         events: &mut [Event],
         timeout: Option<Duration>,
     ) -> io::Result<usize> {
-        if min_nr > events.len() || (timeout.is_none() && min_nr > self.in_flight.len()) {
+        // A timeout past what `Instant` can hold (`Duration::MAX`) waits without a bound.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        if min_nr > events.len() || (deadline.is_none() && min_nr > self.in_flight.len()) {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        let deadline = timeout.map(|t| Instant::now() + t);
         let mut n = 0;
         loop {
             while n < events.len() {
@@ -239,6 +241,11 @@ impl Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
+        if self.ring.as_ref().is_some_and(Ring::forked) {
+            // A forked child's copy: the requests are the parent's, to cancel and wait for.
+            std::mem::forget(self.ring.take());
+            return;
+        }
         let targets: Vec<u64> = self
             .in_flight
             .iter()

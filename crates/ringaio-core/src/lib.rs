@@ -50,6 +50,7 @@ mod blocking;
 mod blocking_net;
 mod context;
 mod error;
+mod fork;
 mod iocb;
 mod opcode;
 mod ring;
@@ -59,9 +60,10 @@ mod sqe;
 pub use blocking::execute;
 pub use context::{Context, Event};
 pub use error::{cqe_result, is_unavailable, unavailable_reason, Unavailable};
+pub use fork::{fork_generation, forked_error, is_forked_since};
 pub use iocb::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
 pub use opcode::{OpSet, Opcode};
-pub use ring::{Completion, Completions, Ring, RingBuilder, SetupMode, MAX_ENTRIES};
+pub use ring::{Completion, Completions, Ring, RingBuilder, SetupMode, MAX_ENTRIES, WAIT_TIMEOUT};
 pub use sqe::{build_sqe, cold_sqe, hot_sqe, to_sqe, RawSqe};
 
 /// Re-exported io_uring types that appear in this crate's API.

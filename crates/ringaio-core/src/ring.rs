@@ -18,6 +18,41 @@ use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, Target};
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
 pub const MAX_ENTRIES: u32 = 32768;
 
+/// The user data of the ring's own wait timeouts, on kernels without `IORING_ENTER_EXT_ARG`
+/// (before 5.11): never handed out by [`Ring::completions`], so callers must not use it.
+pub const WAIT_TIMEOUT: u64 = u64::MAX;
+
+/// How long a wait backs off, at most, when the kernel answers `EAGAIN`/`EBUSY` with no
+/// completion to reap; and how many such answers in a row end the call with the error.
+const BACKOFF_MAX: Duration = Duration::from_millis(10);
+const BUSY_TRIES: u32 = 200;
+
+/// The ring's own `IORING_OP_TIMEOUT` waits (kernels without `IORING_FEAT_EXT_ARG`): their
+/// timespecs stay allocated until their completions have come back.
+#[derive(Debug, Default)]
+struct TimeoutWaits {
+    in_flight: usize,
+    // Boxed: the kernel holds each address until the timeout's completion, and a `Vec`
+    // reallocating would move unboxed ones.
+    #[allow(clippy::vec_box)]
+    specs: Vec<Box<Timespec>>,
+}
+
+impl TimeoutWaits {
+    fn completed(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if self.in_flight == 0 {
+            self.specs.clear();
+        }
+    }
+}
+
+/// `d` as a kernel timespec, saturated at the largest the kernel takes (`tv_sec` is signed).
+fn timespec(d: Duration) -> Timespec {
+    let secs = d.as_secs().min(i64::MAX as u64);
+    Timespec::new().sec(secs).nsec(d.subsec_nanos())
+}
+
 /// One completion queue entry, copied out of the ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Completion {
@@ -32,14 +67,17 @@ pub struct Completion {
 /// The completions a [`Ring`] has, from [`Ring::completions`].
 pub struct Completions<'a> {
     backlog: &'a mut VecDeque<Completion>,
-    cq: cqueue::CompletionQueue<'a>,
+    /// The ring's own wait timeouts (kernels without `IORING_FEAT_EXT_ARG`), skipped here.
+    waits: &'a mut TimeoutWaits,
+    /// `None` in a forked child: the CQ is the parent's, and even its head must not move.
+    cq: Option<cqueue::CompletionQueue<'a>>,
 }
 
 impl fmt::Debug for Completions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Completions")
             .field("backlog", &self.backlog.len())
-            .field("in_cq", &self.cq.len())
+            .field("in_cq", &self.cq.as_ref().map_or(0, |cq| cq.len()))
             .finish()
     }
 }
@@ -49,10 +87,16 @@ impl Iterator for Completions<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Completion> {
-        if let Some(c) = self.backlog.pop_front() {
-            return Some(c);
+        loop {
+            let c = match self.backlog.pop_front() {
+                Some(c) => c,
+                None => Completion::from(&self.cq.as_mut()?.next()?),
+            };
+            if c.user_data != WAIT_TIMEOUT {
+                return Some(c);
+            }
+            self.waits.completed();
         }
-        self.cq.next().map(|cqe| Completion::from(&cqe))
     }
 }
 
@@ -149,6 +193,7 @@ impl RingBuilder {
                 ),
             ));
         }
+        let born = crate::fork_generation();
         let cq = self
             .cq_entries
             .unwrap_or(self.entries.saturating_mul(2))
@@ -195,7 +240,7 @@ impl RingBuilder {
                 b.setup_no_sqarray();
             }
             match b.build(self.entries) {
-                Ok(uring) => return Ok(Ring::from_uring(uring, mode)),
+                Ok(uring) => return Ok(Ring::from_uring(uring, mode, born)),
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => last = Some(e),
                 Err(e) => return Err(classify_setup_error(e)),
             }
@@ -218,6 +263,13 @@ pub struct Ring {
     backlog: VecDeque<Completion>,
     /// The ring's fd in a thread's registered-ring table.
     ring_fd: RingFd,
+    /// The process's fork generation when the ring was built: in a forked child the ring
+    /// is the parent's, and every call that would reach the kernel is refused.
+    born: u32,
+    /// Whether `io_uring_enter` takes a timeout argument (`IORING_FEAT_EXT_ARG`, 5.11);
+    /// without it timed waits push a TIMEOUT of their own.
+    ext_arg: bool,
+    waits: TimeoutWaits,
 }
 
 /// Where a ring stands with its fd registration (single-issuer rings without SQPOLL).
@@ -234,6 +286,11 @@ enum RingFd {
 
 impl Drop for Ring {
     fn drop(&mut self) {
+        // In a forked child only the child's own mappings and fd go (the parent's ring lives
+        // on); its registered-ring table is empty.
+        if self.forked() {
+            return;
+        }
         if let RingFd::Registered(registered) = &self.ring_fd {
             registered.unregister(self.uring.as_raw_fd());
         }
@@ -270,7 +327,8 @@ impl Ring {
         Ring::builder().entries(entries).build()
     }
 
-    fn from_uring(uring: IoUring, mode: SetupMode) -> Ring {
+    fn from_uring(uring: IoUring, mode: SetupMode, born: u32) -> Ring {
+        let ext_arg = uring.params().is_feature_ext_arg();
         let mut probe = io_uring::Probe::new();
         let probed = uring.submitter().register_probe(&mut probe).is_ok();
         let mut supported = OpSet::EMPTY;
@@ -300,6 +358,8 @@ impl Ring {
             mode,
             supported,
             backlog: VecDeque::new(),
+            ext_arg,
+            waits: TimeoutWaits::default(),
             // SQPOLL rings keep the io-uring crate's enter, which knows when to wake the
             // poller.
             ring_fd: if mode.single_issuer && !mode.sqpoll {
@@ -307,7 +367,25 @@ impl Ring {
             } else {
                 RingFd::Unused
             },
+            born,
         }
+    }
+
+    /// Whether this is a forked child of the process that built the ring: the ring is the
+    /// parent's then, and every call that would reach the kernel fails with
+    /// [`forked_error`](crate::forked_error).
+    #[inline(always)]
+    pub fn forked(&self) -> bool {
+        crate::is_forked_since(self.born)
+    }
+
+    /// `Err(forked_error())` in a forked child.
+    #[inline(always)]
+    fn check_fork(&self) -> io::Result<()> {
+        if self.forked() {
+            return Err(crate::forked_error());
+        }
+        Ok(())
     }
 
     /// Whether this kernel implements `op` (from `IORING_REGISTER_PROBE`).
@@ -348,11 +426,18 @@ impl Ring {
 
     /// SQEs pushed and not yet submitted.
     pub fn sq_pending(&mut self) -> usize {
+        // Even a look syncs the queue's tail back: never in a forked child.
+        if self.forked() {
+            return 0;
+        }
         self.uring.submission().len()
     }
 
     /// How many completions the kernel had to drop or hold back because the CQ was full.
     pub fn overflow(&mut self) -> u32 {
+        if self.forked() {
+            return 0;
+        }
         self.uring.completion().overflow()
     }
 
@@ -386,6 +471,7 @@ impl Ring {
         target: Target,
         user_data: u64,
     ) -> io::Result<()> {
+        self.check_fork()?;
         if let Some(raw) = hot_sqe(iocb, target, user_data) {
             // SAFETY: the caller upholds `push`'s contract for the memory `iocb` points at.
             if unsafe { self.uring.submission().push(&raw.into_entry()) }.is_ok() {
@@ -428,6 +514,7 @@ impl Ring {
     ///   request.
     #[inline(always)]
     pub unsafe fn push(&mut self, sqe: &Entry) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         if unsafe { self.uring.submission().push(sqe) }.is_ok() {
             return Ok(());
@@ -442,8 +529,19 @@ impl Ring {
     /// As [`Ring::push`].
     #[cold]
     unsafe fn push_when_full(&mut self, sqe: &Entry) -> io::Result<()> {
+        let mut tries = 0u32;
         loop {
             self.submit()?;
+            if self.mode.sqpoll && tries > 0 {
+                // The kernel's poller consumes the SQ on its own time: wait until it has
+                // room (IORING_ENTER_SQ_WAIT, 5.10) rather than spin, or back off before it.
+                if self.uring.submitter().squeue_wait().is_err() {
+                    std::thread::sleep(
+                        Duration::from_micros(50u64 << tries.min(8)).min(BACKOFF_MAX),
+                    );
+                }
+            }
+            tries = tries.saturating_add(1);
             // SAFETY: forwarded from the caller.
             if unsafe { self.uring.submission().push(sqe) }.is_ok() {
                 return Ok(());
@@ -468,11 +566,13 @@ impl Ring {
     /// # Errors
     /// As [`Ring::submit`].
     pub fn submit_and_wait(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        self.check_fork()?;
         let want = want.saturating_sub(self.backlog.len() + self.uring.completion().len());
         self.enter(want, timeout)
     }
 
     fn enter(&mut self, want: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        self.check_fork()?;
         if let RingFd::OnFirstEnter = self.ring_fd {
             self.ring_fd = match RegisteredRing::register(self.uring.as_raw_fd()) {
                 Ok(registered) => RingFd::Registered(registered),
@@ -483,29 +583,18 @@ impl Ring {
             };
         }
         let registered = self.registered_index();
+        if let (Some(d), false) = (timeout, self.ext_arg) {
+            if want > 0 {
+                self.push_wait_timeout(d)?;
+            }
+        }
+        let mut busy = 0;
         loop {
-            let res = match (timeout, registered) {
-                (Some(d), _) if want > 0 => {
-                    let ts = Timespec::new().sec(d.as_secs()).nsec(d.subsec_nanos());
-                    let args = SubmitArgs::new().timespec(&ts);
-                    self.uring.submitter().submit_with_args(want, &args)
-                }
-                (_, Some(index)) => self.enter_registered(index, want),
-                _ if want == 0 && self.mode.defer_taskrun => {
-                    let pending = self.uring.submission().len() as u32;
-                    // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
-                    // deferred completion work.
-                    unsafe {
-                        self.uring.submitter().enter::<libc::sigset_t>(
-                            pending,
-                            0,
-                            io_uring::EnterFlags::GETEVENTS.bits(),
-                            None,
-                        )
-                    }
-                }
-                _ => self.uring.submitter().submit_and_wait(want),
-            };
+            #[cfg(test)]
+            let res =
+                tests::injected().map_or_else(|| self.enter_once(want, timeout, registered), Err);
+            #[cfg(not(test))]
+            let res = self.enter_once(want, timeout, registered);
             match res {
                 Ok(n) => return Ok(n),
                 Err(e) => match e.raw_os_error() {
@@ -513,29 +602,76 @@ impl Ring {
                     Some(libc::EINTR) if want > 0 => return Ok(0),
                     Some(libc::EINTR) => continue,
                     Some(libc::EBUSY) | Some(libc::EAGAIN) => {
-                        if self.reap_into_backlog() == 0 {
-                            // Nothing to move aside yet: wait for the kernel to post one.
-                            // SAFETY: no argument is passed.
-                            let r = unsafe {
-                                self.uring.submitter().enter::<libc::sigset_t>(
-                                    0,
-                                    1,
-                                    io_uring::EnterFlags::GETEVENTS.bits(),
-                                    None,
-                                )
-                            };
-                            if let Err(e) = r {
-                                if !matches!(e.raw_os_error(), Some(libc::EINTR | libc::EBUSY)) {
-                                    return Err(e);
-                                }
+                        // The kernel is short of memory for requests, or of CQ room: move
+                        // completions aside to make room; with none to move, back off and
+                        // try again rather than wait for a completion that may never come.
+                        if self.reap_into_backlog() > 0 {
+                            if want > 0 {
+                                return Ok(0);
                             }
-                            self.reap_into_backlog();
+                            continue;
                         }
+                        busy += 1;
+                        if busy >= BUSY_TRIES {
+                            return Err(e);
+                        }
+                        let nap = Duration::from_micros(50u64 << busy.min(8)).min(BACKOFF_MAX);
+                        std::thread::sleep(nap);
                     }
                     _ => return Err(e),
                 },
             }
         }
+    }
+
+    /// One `io_uring_enter`: submit what is queued, and wait for `want` completions (at
+    /// most `timeout` where the kernel takes one).
+    fn enter_once(
+        &mut self,
+        want: usize,
+        timeout: Option<Duration>,
+        registered: Option<u32>,
+    ) -> io::Result<usize> {
+        match (timeout, registered) {
+            (Some(d), _) if want > 0 && self.ext_arg => {
+                let ts = timespec(d);
+                let args = SubmitArgs::new().timespec(&ts);
+                self.uring.submitter().submit_with_args(want, &args)
+            }
+            (_, Some(index)) => self.enter_registered(index, want),
+            _ if want == 0 && self.mode.defer_taskrun => {
+                let pending = self.uring.submission().len() as u32;
+                // SAFETY: no argument is passed; GETEVENTS with min_complete 0 only runs
+                // deferred completion work.
+                unsafe {
+                    self.uring.submitter().enter::<libc::sigset_t>(
+                        pending,
+                        0,
+                        io_uring::EnterFlags::GETEVENTS.bits(),
+                        None,
+                    )
+                }
+            }
+            _ => self.uring.submitter().submit_and_wait(want),
+        }
+    }
+
+    /// Pushes the ring's own TIMEOUT that ends a wait of at most `d` on a kernel without
+    /// `IORING_FEAT_EXT_ARG`: it completes after `d`, or as soon as one other completion is
+    /// posted (count 1), so it never outlives the wait by more than one completion. Its
+    /// completion is skipped by [`completions`](Ring::completions).
+    fn push_wait_timeout(&mut self, d: Duration) -> io::Result<()> {
+        let spec = Box::new(timespec(d));
+        let sqe = io_uring::opcode::Timeout::new(&*spec as *const Timespec)
+            .count(1)
+            .build()
+            .user_data(WAIT_TIMEOUT);
+        self.waits.specs.push(spec);
+        // SAFETY: the timespec is boxed in `waits` until the timeout's completion is reaped
+        // (`TimeoutWaits::completed`), or until the ring is dropped.
+        unsafe { self.push(&sqe) }?;
+        self.waits.in_flight += 1;
+        Ok(())
     }
 
     /// `io_uring_enter` through the registered ring fd: what the io-uring crate's
@@ -602,10 +738,14 @@ impl Ring {
     /// body should be inlined, where [`drain`](Ring::drain)'s closure would be a call.
     #[inline]
     pub fn completions(&mut self) -> Completions<'_> {
-        let mut cq = self.uring.completion();
-        cq.sync();
+        let cq = (!self.forked()).then(|| {
+            let mut cq = self.uring.completion();
+            cq.sync();
+            cq
+        });
         Completions {
             backlog: &mut self.backlog,
+            waits: &mut self.waits,
             cq,
         }
     }
@@ -616,6 +756,7 @@ impl Ring {
     /// # Errors
     /// As `IORING_REGISTER_FILES` (EBUSY if a table exists, EMFILE, EBADF, ...).
     pub fn register_files(&mut self, fds: &[RawFd]) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_files(fds)
     }
 
@@ -626,6 +767,7 @@ impl Ring {
     /// As `IORING_REGISTER_FILES` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table exists,
     /// EINVAL on kernels before 5.19 lacking sparse tables, EMFILE over `RLIMIT_NOFILE`).
     pub fn register_files_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_files_sparse(n)
     }
 
@@ -634,6 +776,7 @@ impl Ring {
     /// # Errors
     /// As `IORING_REGISTER_FILES_UPDATE`.
     pub fn update_files(&mut self, offset: u32, fds: &[RawFd]) -> io::Result<usize> {
+        self.check_fork()?;
         self.uring.submitter().register_files_update(offset, fds)
     }
 
@@ -642,6 +785,7 @@ impl Ring {
     /// # Errors
     /// ENXIO when none is registered.
     pub fn unregister_files(&mut self) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().unregister_files()
     }
 
@@ -654,6 +798,7 @@ impl Ring {
     /// - The memory of every iovec stays valid until [`Ring::unregister_buffers`] or the ring
     ///   is dropped, and no request in flight uses it past that point.
     pub unsafe fn register_buffers(&mut self, bufs: &[libc::iovec]) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         unsafe { self.uring.submitter().register_buffers(bufs) }
     }
@@ -665,6 +810,7 @@ impl Ring {
     /// As `IORING_REGISTER_BUFFERS2` with `IORING_RSRC_REGISTER_SPARSE` (EBUSY if a table
     /// exists, EINVAL on kernels before 5.19).
     pub fn register_buffers_sparse(&mut self, n: u32) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().register_buffers_sparse(n)
     }
 
@@ -681,6 +827,7 @@ impl Ring {
     /// guarantee no later request uses the index. The kernel pins the pages, but once freed
     /// they may belong to another allocation.
     pub unsafe fn update_buffers(&mut self, offset: u32, bufs: &[libc::iovec]) -> io::Result<()> {
+        self.check_fork()?;
         // SAFETY: forwarded from the caller.
         unsafe {
             self.uring
@@ -694,6 +841,7 @@ impl Ring {
     /// # Errors
     /// ENXIO when none are registered.
     pub fn unregister_buffers(&mut self) -> io::Result<()> {
+        self.check_fork()?;
         self.uring.submitter().unregister_buffers()
     }
 }
@@ -701,6 +849,44 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    thread_local! {
+        /// Errors the next enters on this thread fail with, before reaching the kernel.
+        static INJECT: Cell<(i32, u32)> = const { Cell::new((0, 0)) };
+    }
+
+    /// An injected error for the next enter, while any are left for this thread.
+    pub(super) fn injected() -> Option<io::Error> {
+        INJECT.with(|inject| match inject.get() {
+            (errno, n) if n > 0 => {
+                inject.set((errno, n - 1));
+                Some(io::Error::from_raw_os_error(errno))
+            }
+            _ => None,
+        })
+    }
+
+    fn ring_or_skip(what: &str) -> Option<Ring> {
+        match Ring::new(8) {
+            Ok(ring) => Some(ring),
+            Err(e) => {
+                eprintln!("skipped: {what}: {e}");
+                None
+            }
+        }
+    }
+
+    /// Runs `f` on a thread and fails if it has not returned within a minute (a hang).
+    fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(Duration::from_secs(60)).expect("hung")
+    }
 
     #[test]
     fn zero_and_huge_entries_are_refused() {
@@ -708,5 +894,95 @@ mod tests {
             let err = Ring::new(n).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         }
+    }
+
+    /// EAGAIN from io_uring_enter with nothing to reap used to block the thread waiting for
+    /// a completion that could not come (nothing was submitted): now it backs off and
+    /// submits again.
+    #[test]
+    fn eagain_with_nothing_to_reap_retries_the_submit() {
+        let Some(mut ring) = ring_or_skip("EAGAIN retry") else {
+            return;
+        };
+        let n = bounded(move || {
+            let sqe = io_uring::opcode::Nop::new().build().user_data(7);
+            // SAFETY: a NOP points at no memory.
+            unsafe { ring.push(&sqe) }.expect("push");
+            INJECT.with(|i| i.set((libc::EAGAIN, 3)));
+            let submitted = ring.submit().expect("submit after EAGAINs");
+            ring.submit_and_wait(1, Some(Duration::from_secs(10)))
+                .expect("wait");
+            let c = ring.pop().expect("the NOP completed");
+            assert_eq!(c.user_data, 7);
+            submitted
+        });
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn endless_eagain_is_an_error_not_a_hang() {
+        let Some(mut ring) = ring_or_skip("EAGAIN give-up") else {
+            return;
+        };
+        let err = bounded(move || {
+            INJECT.with(|i| i.set((libc::EAGAIN, u32::MAX)));
+            let r = ring.submit();
+            INJECT.with(|i| i.set((0, 0)));
+            r.expect_err("gives up")
+        });
+        assert_eq!(err.raw_os_error(), Some(libc::EAGAIN));
+    }
+
+    /// Kernels 5.6-5.10 have no IORING_ENTER_EXT_ARG: timed waits push a TIMEOUT of their
+    /// own, whose completion callers never see.
+    #[test]
+    fn timed_waits_without_ext_arg() {
+        let Some(mut ring) = ring_or_skip("timed waits without EXT_ARG") else {
+            return;
+        };
+        ring.ext_arg = false;
+        bounded(move || {
+            let start = Instant::now();
+            ring.submit_and_wait(1, Some(Duration::from_millis(50)))
+                .expect("an empty wait times out");
+            assert!(
+                start.elapsed() >= Duration::from_millis(50),
+                "returned early"
+            );
+            assert_eq!(ring.pop(), None, "the wait's own timeout is not handed out");
+            let sqe = io_uring::opcode::Nop::new().build().user_data(9);
+            // SAFETY: a NOP points at no memory.
+            unsafe { ring.push(&sqe) }.expect("push");
+            ring.submit_and_wait(1, Some(Duration::from_secs(30)))
+                .expect("wait");
+            let mut seen = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while seen.is_empty() && Instant::now() < deadline {
+                seen.extend(ring.completions().map(|c| c.user_data));
+            }
+            assert_eq!(seen, [9]);
+            // Huge timeouts are clamped, not refused.
+            let sqe = io_uring::opcode::Nop::new().build().user_data(10);
+            // SAFETY: a NOP points at no memory.
+            unsafe { ring.push(&sqe) }.expect("push");
+            ring.submit_and_wait(1, Some(Duration::MAX))
+                .expect("Duration::MAX");
+            assert_eq!(ring.pop().map(|c| c.user_data), Some(10));
+        });
+    }
+
+    #[test]
+    fn duration_max_waits_are_clamped_with_ext_arg() {
+        let Some(mut ring) = ring_or_skip("Duration::MAX wait") else {
+            return;
+        };
+        bounded(move || {
+            let sqe = io_uring::opcode::Nop::new().build().user_data(3);
+            // SAFETY: a NOP points at no memory.
+            unsafe { ring.push(&sqe) }.expect("push");
+            ring.submit_and_wait(1, Some(Duration::MAX))
+                .expect("Duration::MAX");
+            assert_eq!(ring.pop().map(|c| c.user_data), Some(3));
+        });
     }
 }

@@ -88,3 +88,33 @@ fn impossible_waits_are_einval() {
     assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
     assert_eq!(ctx.get_events(1, &mut events, None).unwrap(), 1);
 }
+
+/// `Duration::MAX` used to panic ("overflow when adding duration to instant") even with an
+/// event already waiting; it is a wait without a bound.
+#[test]
+fn duration_max_is_no_bound_not_a_panic() {
+    let Some(mut ctx) = common::context(4) else {
+        return;
+    };
+    let nop = Iocb::noop().with_data(5);
+    // SAFETY: a no-op points at no memory.
+    assert_eq!(unsafe { ctx.submit(&[&nop]) }.unwrap(), 1);
+    let mut events = [Event::default(); 4];
+    let got = ctx.get_events(1, &mut events, Some(Duration::MAX));
+    assert_eq!(got.unwrap(), 1);
+    assert_eq!(events[0].data, 5);
+    let got = ctx.get_events(0, &mut events, Some(Duration::MAX));
+    assert_eq!(got.unwrap(), 0, "nothing in flight, nothing wanted");
+}
+
+#[test]
+fn an_endless_wait_for_more_than_in_flight_is_einval() {
+    let Some(mut ctx) = common::context(4) else {
+        return;
+    };
+    let mut events = [Event::default(); 4];
+    let err = ctx
+        .get_events(1, &mut events, Some(Duration::MAX))
+        .unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+}

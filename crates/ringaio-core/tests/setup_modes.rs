@@ -36,3 +36,36 @@ fn the_fastest_mode_this_kernel_takes_runs_batches_in_order() {
     }
     assert_eq!(seen, (0..24).collect::<Vec<u64>>());
 }
+
+/// With SQPOLL a full SQ used to spin on `submit` until the kernel's poller took entries:
+/// now it waits for room (IORING_ENTER_SQ_WAIT). Ten times the SQ size through `push`.
+#[test]
+fn sqpoll_pushes_past_a_full_sq() {
+    let mut ring = match Ring::builder()
+        .entries(4)
+        .sqpoll(std::time::Duration::from_millis(10))
+        .build()
+    {
+        Ok(ring) => ring,
+        Err(e) => return common::skip(format_args!("SQPOLL ring: {e}")),
+    };
+    if !ring.mode().sqpoll {
+        return common::skip("SQPOLL not taken here");
+    }
+    let mut seen = Vec::new();
+    for i in 0..40u64 {
+        let sqe = ringaio_core::to_sqe(&Iocb::noop().with_data(i)).expect("sqe");
+        // SAFETY: a no-op points at no memory.
+        unsafe { ring.push(&sqe) }.expect("push");
+        ring.drain(|c| seen.push(c.user_data));
+    }
+    let start = std::time::Instant::now();
+    while seen.len() < 40 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "hang");
+        ring.submit_and_wait(1, Some(std::time::Duration::from_millis(20)))
+            .expect("wait");
+        ring.drain(|c| seen.push(c.user_data));
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..40).collect::<Vec<u64>>());
+}

@@ -43,6 +43,7 @@ pub struct Config {
     pub entries: u32,
     /// CQ entries. Default: twice `entries`, at least 4096 (64 KiB of CQEs), so that many
     /// requests that wait long (pipe reads) do not fill the in-flight budget (half the CQ).
+    /// At least [`MIN_CQ_ENTRIES`](crate::MIN_CQ_ENTRIES): `Reactor::new` refuses less.
     pub cq_entries: Option<u32>,
     /// Kernel SQ polling with this idle time. Default off.
     pub sqpoll: Option<Duration>,

@@ -1,56 +1,150 @@
 //! The blocking pool: runs requests the ring cannot (an opcode the kernel lacks, or no
 //! io_uring at all) as plain syscalls on a few named threads, and hands their results back
-//! through the same slots.
+//! through the same slots. It also runs closures ([`BlockingCall`]: `spawn_blocking`).
 //!
-//! Requests on pipes, sockets and terminals first wait for readiness on one poller thread, so
-//! that reads which may never complete do not occupy the workers that file I/O needs.
+//! Work goes to one of three lanes, each with its own threads and its own bound, so one kind
+//! cannot starve another: file I/O (`ringaio-blocking-N`), opens (`ringaio-open-N`: an open
+//! of a FIFO blocks until its other end is opened) and closures (`ringaio-call-N`: user code
+//! that may block for any time). Requests on pipes, sockets and terminals never take a lane's
+//! thread: the poller thread tries them without blocking and waits for readiness only when
+//! they would block (`poller.rs`).
+
+mod fifo;
+mod poller;
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use ringaio_core::{Iocb, Opcode, Target};
+use ringaio_core::{Iocb, Opcode};
 
 use crate::Notifier;
 
-#[derive(Debug, Clone, Copy)]
-struct Job {
-    user_data: u64,
-    iocb: Iocb,
-    /// Came through the poller: run without blocking (`RWF_NOWAIT`) and, if another reader
-    /// took the data first, wait again instead of holding a worker.
-    gated: bool,
+/// A closure for the pool to run (`Reactor::submit_blocking`). It reports its own result
+/// (through whatever it captured); the request's result is 0 once it has returned.
+pub type BlockingCall = Box<dyn FnOnce() + Send + 'static>;
+
+/// Most threads the closure lane starts: closures may block for any time, so the bound is
+/// generous (each idle thread costs a stack), and separate from the I/O lanes'.
+const CALL_THREADS: usize = 64;
+
+/// What a job does.
+enum Work {
+    /// A request, run with `ringaio_core::execute`.
+    Io(Iocb),
+    /// A closure.
+    Call(BlockingCall),
 }
 
-/// A job waiting for its fd to become ready.
+impl fmt::Debug for Work {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Work::Io(iocb) => f.debug_tuple("Io").field(&iocb.opcode).finish(),
+            Work::Call(_) => f.write_str("Call"),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Job {
+    user_data: u64,
+    work: Work,
+}
+
+/// The pool's lanes: each has its own queue, threads and bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    /// Reads, writes, syncs and the other file operations.
+    Io = 0,
+    /// `Openat`, which may block until a FIFO's other end is opened.
+    Open = 1,
+    /// Closures.
+    Call = 2,
+}
+
+const LANES: [Lane; 3] = [Lane::Io, Lane::Open, Lane::Call];
+
+impl Lane {
+    fn of(work: &Work) -> Lane {
+        match work {
+            Work::Io(iocb) if iocb.opcode == Opcode::Openat => Lane::Open,
+            Work::Io(_) => Lane::Io,
+            Work::Call(_) => Lane::Call,
+        }
+    }
+
+    fn thread_name(self, n: usize) -> String {
+        match self {
+            Lane::Io => format!("ringaio-blocking-{n}"),
+            Lane::Open => format!("ringaio-open-{n}"),
+            Lane::Call => format!("ringaio-call-{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct LaneState {
+    /// Ready to run on one of this lane's threads.
+    jobs: VecDeque<Job>,
+    /// Jobs this lane's threads are running.
+    running: usize,
+    idle: usize,
+    threads: usize,
+}
+
+/// A request waiting on the poller: to be tried (`tried == false`), or for readiness.
 #[derive(Debug, Clone, Copy)]
 struct Waiting {
-    job: Job,
+    user_data: u64,
+    iocb: Iocb,
     fd: i32,
     events: i16,
+    /// Tried once and it would have blocked (or cannot be tried without blocking): wait
+    /// for readiness before the next try.
+    tried: bool,
+}
+
+/// The job the poller is trying right now, out of `waiting` while its syscall runs.
+#[derive(Debug, Clone, Copy)]
+struct Trying {
+    user_data: u64,
+    /// A cancel came meanwhile: if the try would block, the job ends with `-ECANCELED`
+    /// instead of waiting again.
+    cancelled: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RunningOpen {
+    user_data: u64,
+    iocb: Iocb,
+    cancelled: bool,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// Ready to run on a worker.
-    jobs: VecDeque<Job>,
-    /// Waiting on the poller for readiness.
+    lanes: [LaneState; 3],
+    /// Waiting on the poller.
     waiting: Vec<Waiting>,
+    trying: Option<Trying>,
+    /// Opens a thread is running, so a cancel can end one blocked on a FIFO.
+    running_opens: Vec<RunningOpen>,
+    /// How many times a cancel opened a FIFO's other end (`fifo.rs`): an open that was not
+    /// cancelled but returned meanwhile may have been woken by that, not by a real peer.
+    fifo_kicks: u64,
     done: Vec<(u64, i32)>,
-    /// Jobs a worker is running.
-    running: usize,
-    idle: usize,
-    threads: usize,
     shutdown: bool,
 }
 
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
-    work: Condvar,
+    /// One per lane: its idle threads wait here.
+    work: [Condvar; 3],
     notifier: Notifier,
     /// Wakes the poller when `waiting` changes or at shutdown (made with the poller).
     poller_wake: OnceLock<OwnedFd>,
@@ -58,11 +152,13 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // Workers run syscalls unlocked and never panic under the lock, but a poisoned lock
-        // still holds consistent data: take it.
+        // Threads run syscalls and closures unlocked and never panic under the lock, but a
+        // poisoned lock still holds consistent data: take it.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Queues a result; returns whether the reactor must be notified (the first one since
+    /// it last took them).
     fn post(&self, state: &mut State, user_data: u64, result: i32) -> bool {
         let was_empty = state.done.is_empty();
         state.done.push((user_data, result));
@@ -77,32 +173,61 @@ impl Shared {
         // SAFETY: writes 8 bytes from a live u64 to our eventfd.
         unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
     }
+
+    /// Cancels `user_data` if it has not started: a queued or waiting job completes with
+    /// `-ECANCELED` at once, as does one the poller is trying if the try would block. An open
+    /// blocked on a FIFO is woken (see `fifo.rs`); any other running job finishes normally.
+    fn cancel(&self, user_data: u64) {
+        let mut state = self.lock();
+        let mut notify = false;
+        let mut dropped = None;
+        let mut blocked_open = None;
+        let queued = LANES.iter().find_map(|&lane| {
+            let jobs = &state.lanes[lane as usize].jobs;
+            Some((lane, jobs.iter().position(|j| j.user_data == user_data)?))
+        });
+        if let Some((lane, pos)) = queued {
+            dropped = state.lanes[lane as usize].jobs.remove(pos);
+            notify = self.post(&mut state, user_data, -libc::ECANCELED);
+        } else if let Some(pos) = state.waiting.iter().position(|w| w.user_data == user_data) {
+            state.waiting.swap_remove(pos);
+            notify = self.post(&mut state, user_data, -libc::ECANCELED);
+            drop(state);
+            self.wake_poller();
+        } else if let Some(trying) = state.trying.as_mut().filter(|t| t.user_data == user_data) {
+            trying.cancelled = true;
+        } else {
+            let open = state
+                .running_opens
+                .iter_mut()
+                .find(|o| o.user_data == user_data);
+            if let Some(open) = open {
+                open.cancelled = true;
+                blocked_open = Some(open.iocb);
+                state.fifo_kicks += 1;
+            }
+        }
+        // Unlocked from here: a closure's drop is user code, and the FIFO is opened.
+        drop_guarded(dropped);
+        if let Some(iocb) = blocked_open {
+            // SAFETY: the open is still running (it was in `running_opens`), so the
+            // submitter still keeps its path alive: its result has not been taken yet.
+            unsafe { fifo::unblock(&iocb) };
+        }
+        if notify {
+            self.notifier.notify();
+        }
+    }
 }
 
-/// A bounded pool of named threads running blocking syscalls, plus one poller thread.
+/// A pool of named threads in three bounded lanes, plus one poller thread.
 #[derive(Debug)]
 pub(crate) struct Pool {
     shared: Arc<Shared>,
     handles: Vec<JoinHandle<()>>,
     poller: Option<JoinHandle<()>>,
+    /// Most threads of the I/O lane, and of the open lane.
     max_threads: usize,
-}
-
-/// The readiness a job on a stream fd must wait for before its syscall can run.
-fn readiness(iocb: &Iocb) -> Option<(i32, i16)> {
-    let Target::Fd(fd) = iocb.fd else {
-        return None;
-    };
-    match iocb.opcode {
-        Opcode::Poll => Some((fd, iocb.flags as i16)),
-        Opcode::Pread | Opcode::Preadv | Opcode::ReadFixed if is_stream(fd) => {
-            Some((fd, libc::POLLIN))
-        }
-        Opcode::Pwrite | Opcode::Pwritev | Opcode::WriteFixed if is_stream(fd) => {
-            Some((fd, libc::POLLOUT))
-        }
-        op => op.socket_readiness().map(|events| (fd, events)),
-    }
 }
 
 fn eventfd() -> io::Result<OwnedFd> {
@@ -115,25 +240,12 @@ fn eventfd() -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn is_stream(fd: i32) -> bool {
-    // SAFETY: fstat writes into a zeroed, live stat struct.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid out pointer.
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return false;
-    }
-    matches!(
-        st.st_mode & libc::S_IFMT,
-        libc::S_IFIFO | libc::S_IFSOCK | libc::S_IFCHR
-    )
-}
-
 impl Pool {
     pub(crate) fn new(max_threads: usize, notifier: Notifier) -> Pool {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
-                work: Condvar::new(),
+                work: [Condvar::new(), Condvar::new(), Condvar::new()],
                 notifier,
                 poller_wake: OnceLock::new(),
             }),
@@ -148,54 +260,80 @@ impl Pool {
     /// # Safety
     /// - The memory `iocb` points at stays valid until its result has been taken.
     pub(crate) unsafe fn submit(&mut self, user_data: u64, iocb: Iocb) {
-        let job = Job {
-            user_data,
-            iocb,
-            gated: false,
-        };
-        if let Some((fd, events)) = readiness(&iocb) {
-            self.shared.lock().waiting.push(Waiting { job, fd, events });
+        if let Some((fd, events)) = poller::readiness(&iocb) {
+            self.shared.lock().waiting.push(Waiting {
+                user_data,
+                iocb,
+                fd,
+                events,
+                tried: false,
+            });
             self.start_poller();
             self.shared.wake_poller();
             return;
         }
+        self.queue(Job {
+            user_data,
+            work: Work::Io(iocb),
+        });
+    }
+
+    /// Queues `call` on the closure lane; 0 comes back from [`Pool::take_done`] under
+    /// `user_data` once it has returned (`-ECANCELED` if it was cancelled before it ran).
+    pub(crate) fn submit_call(&mut self, user_data: u64, call: BlockingCall) {
+        self.queue(Job {
+            user_data,
+            work: Work::Call(call),
+        });
+    }
+
+    fn queue(&mut self, job: Job) {
+        let lane = Lane::of(&job.work);
+        let max = match lane {
+            Lane::Io | Lane::Open => self.max_threads,
+            Lane::Call => CALL_THREADS,
+        };
         let mut state = self.shared.lock();
-        state.jobs.push_back(job);
-        // Workers not busy with a job (idle, or about to look for the next one) will take it.
-        let free = state.threads - state.running;
-        if state.idle > 0 {
+        let l = &mut state.lanes[lane as usize];
+        l.jobs.push_back(job);
+        // Threads not busy with a job (idle, or about to look for the next one) will take it.
+        let free = l.threads - l.running;
+        if l.idle > 0 {
             drop(state);
-            self.shared.work.notify_one();
-        } else if state.jobs.len() > free && state.threads < self.max_threads {
-            state.threads += 1;
-            let n = state.threads;
+            self.shared.work[lane as usize].notify_one();
+        } else if l.jobs.len() > free && l.threads < max {
+            l.threads += 1;
+            let n = l.threads;
             drop(state);
-            self.spawn_worker(n);
+            self.spawn_worker(lane, n);
         }
     }
 
-    fn spawn_worker(&mut self, n: usize) {
+    fn spawn_worker(&mut self, lane: Lane, n: usize) {
         let shared = self.shared.clone();
         let spawned = thread::Builder::new()
-            .name(format!("ringaio-blocking-{n}"))
-            .spawn(move || worker(&shared));
+            .name(lane.thread_name(n))
+            .spawn(move || worker(&shared, lane));
         match spawned {
             Ok(handle) => self.handles.push(handle),
             Err(e) => {
                 tracing::error!(error = %e, "cannot start a blocking-pool thread");
                 let mut state = self.shared.lock();
-                state.threads -= 1;
-                if state.threads == 0 {
-                    // Nobody will run the queue: fail what is in it.
-                    let jobs: Vec<Job> = state.jobs.drain(..).collect();
-                    let mut notify = false;
-                    for job in jobs {
-                        notify |= self.shared.post(&mut state, job.user_data, -libc::EAGAIN);
-                    }
-                    drop(state);
-                    if notify {
-                        self.shared.notifier.notify();
-                    }
+                let l = &mut state.lanes[lane as usize];
+                l.threads -= 1;
+                if l.threads > 0 {
+                    return;
+                }
+                // Nobody will run this lane's queue: fail what is in it.
+                let jobs: Vec<Job> = l.jobs.drain(..).collect();
+                let mut notify = false;
+                for job in &jobs {
+                    notify |= self.shared.post(&mut state, job.user_data, -libc::EAGAIN);
+                }
+                drop(state);
+                jobs.into_iter().for_each(|job| drop_guarded(Some(job)));
+                if notify {
+                    self.shared.notifier.notify();
                 }
             }
         }
@@ -210,7 +348,7 @@ impl Pool {
             let shared = self.shared.clone();
             thread::Builder::new()
                 .name("ringaio-poller".to_owned())
-                .spawn(move || poller(&shared))
+                .spawn(move || poller::run(&shared))
         });
         match started {
             Ok(handle) => self.poller = Some(handle),
@@ -219,7 +357,7 @@ impl Pool {
                 let mut state = self.shared.lock();
                 let waiting: Vec<Waiting> = state.waiting.drain(..).collect();
                 for w in waiting {
-                    self.shared.post(&mut state, w.job.user_data, -libc::EAGAIN);
+                    self.shared.post(&mut state, w.user_data, -libc::EAGAIN);
                 }
                 drop(state);
                 self.shared.notifier.notify();
@@ -227,33 +365,9 @@ impl Pool {
         }
     }
 
-    /// Cancels `user_data` if it has not started: a queued or waiting job completes with
-    /// `-ECANCELED` at once. A running syscall finishes normally.
+    /// Cancels `user_data` if it has not started (see `Shared::cancel`).
     pub(crate) fn cancel(&self, user_data: u64) {
-        let mut state = self.shared.lock();
-        let notify = if let Some(pos) = state.jobs.iter().position(|j| j.user_data == user_data) {
-            state.jobs.remove(pos);
-            self.shared.post(&mut state, user_data, -libc::ECANCELED)
-        } else if let Some(pos) = state
-            .waiting
-            .iter()
-            .position(|w| w.job.user_data == user_data)
-        {
-            state.waiting.swap_remove(pos);
-            let notify = self.shared.post(&mut state, user_data, -libc::ECANCELED);
-            drop(state);
-            self.shared.wake_poller();
-            if notify {
-                self.shared.notifier.notify();
-            }
-            return;
-        } else {
-            false
-        };
-        drop(state);
-        if notify {
-            self.shared.notifier.notify();
-        }
+        self.shared.cancel(user_data);
     }
 
     /// Moves every finished result into `out`.
@@ -262,23 +376,39 @@ impl Pool {
         std::mem::swap(&mut state.done, out);
     }
 
-    /// Stops the workers: queued and waiting jobs complete with `-ECANCELED` (their results
-    /// stay available to [`Pool::take_done`]), and the threads are joined within `bound`.
-    /// Returns whether all of them were.
+    /// Stops the threads: queued and waiting jobs complete with `-ECANCELED` (their results
+    /// stay available to [`Pool::take_done`]), opens blocked on a FIFO are woken, and the
+    /// threads are joined within `bound`. Returns whether all of them were.
     pub(crate) fn shutdown(&mut self, bound: Duration) -> bool {
         let mut state = self.shared.lock();
         state.shutdown = true;
-        let jobs: Vec<Job> = state.jobs.drain(..).collect();
+        let mut jobs = Vec::new();
+        for lane in &mut state.lanes {
+            jobs.extend(lane.jobs.drain(..));
+        }
         let waiting: Vec<Waiting> = state.waiting.drain(..).collect();
         for user_data in jobs
             .iter()
             .map(|j| j.user_data)
-            .chain(waiting.iter().map(|w| w.job.user_data))
+            .chain(waiting.iter().map(|w| w.user_data))
         {
             state.done.push((user_data, -libc::ECANCELED));
         }
+        for open in &mut state.running_opens {
+            open.cancelled = true;
+        }
+        state.fifo_kicks += 1;
+        let opens: Vec<Iocb> = state.running_opens.iter().map(|o| o.iocb).collect();
         drop(state);
-        self.shared.work.notify_all();
+        jobs.into_iter().for_each(|job| drop_guarded(Some(job)));
+        for iocb in &opens {
+            // SAFETY: these opens are still running, so their submitters keep their paths
+            // alive (the reactor takes no result before the pool is shut down).
+            unsafe { fifo::unblock(iocb) };
+        }
+        for work in &self.shared.work {
+            work.notify_all();
+        }
         self.shared.wake_poller();
         let deadline = Instant::now() + bound;
         let mut handles: Vec<JoinHandle<()>> = self.handles.drain(..).collect();
@@ -298,17 +428,23 @@ impl Pool {
     }
 }
 
-fn worker(shared: &Shared) {
+fn worker(shared: &Shared, lane: Lane) {
+    let i = lane as usize;
     let mut state = shared.lock();
     loop {
-        if let Some(job) = state.jobs.pop_front() {
-            state.running += 1;
-            drop(state);
-            let result = run(&job);
+        if let Some(job) = state.lanes[i].jobs.pop_front() {
+            state.lanes[i].running += 1;
+            let user_data = job.user_data;
+            let result = match job.work {
+                Work::Io(iocb) if lane == Lane::Open => open(shared, state, user_data, iocb),
+                work => {
+                    drop(state);
+                    run(work)
+                }
+            };
             state = shared.lock();
-            state.running -= 1;
-            let notify = shared.post(&mut state, job.user_data, result);
-            if notify {
+            state.lanes[i].running -= 1;
+            if shared.post(&mut state, user_data, result) {
                 shared.notifier.notify();
             }
             continue;
@@ -316,101 +452,72 @@ fn worker(shared: &Shared) {
         if state.shutdown {
             return;
         }
-        state.idle += 1;
-        state = shared.work.wait(state).unwrap_or_else(|e| e.into_inner());
-        state.idle -= 1;
+        state.lanes[i].idle += 1;
+        state = shared.work[i]
+            .wait(state)
+            .unwrap_or_else(|e| e.into_inner());
+        state.lanes[i].idle -= 1;
     }
 }
 
-fn run(job: &Job) -> i32 {
-    if job.gated {
-        let mut nowait = job.iocb;
-        nowait.rw_flags |= libc::RWF_NOWAIT;
+/// Drops a job that will not run, outside any lock: a closure's captures are user code, and
+/// a panic in their drop must not reach the reactor.
+fn drop_guarded(job: Option<Job>) {
+    if catch_unwind(AssertUnwindSafe(|| drop(job))).is_err() {
+        tracing::error!("dropping a cancelled closure panicked");
+    }
+}
+
+/// Runs an `Openat` on the open lane's thread (`state` locked on entry, unlocked on return),
+/// where a cancel can find it. An open of a FIFO that returns after a cancel woke the FIFO's
+/// openers (`fifo.rs`), but was not cancelled itself, may have been woken by that rather than
+/// by a real peer: it closes what it got and opens again.
+fn open<'a>(
+    shared: &'a Shared,
+    mut state: MutexGuard<'a, State>,
+    user_data: u64,
+    iocb: Iocb,
+) -> i32 {
+    loop {
+        let kicks = state.fifo_kicks;
+        state.running_opens.push(RunningOpen {
+            user_data,
+            iocb,
+            cancelled: false,
+        });
+        drop(state);
         // SAFETY: the submitter promised (Pool::submit) the iocb's memory outlives the job.
-        let result = unsafe { ringaio_core::execute(&nowait) };
-        if result != -libc::EOPNOTSUPP && result != -libc::EINVAL {
+        let result = unsafe { ringaio_core::execute(&iocb) };
+        state = shared.lock();
+        let pos = state
+            .running_opens
+            .iter()
+            .position(|o| o.user_data == user_data);
+        let cancelled = pos.is_some_and(|p| state.running_opens.swap_remove(p).cancelled);
+        if cancelled || result < 0 || state.fifo_kicks == kicks || !fifo::is_fifo(result) {
             return result;
         }
+        // SAFETY: the fd this open returned: ours, and given to nobody.
+        drop(unsafe { OwnedFd::from_raw_fd(result) });
     }
-    // SAFETY: as above.
-    unsafe { ringaio_core::execute(&job.iocb) }
 }
 
-/// Waits for readiness of every waiting job's fd; a ready `Poll` completes with its events,
-/// a ready read or write moves to the front of the worker queue.
-fn poller(shared: &Shared) {
-    let mut fds: Vec<libc::pollfd> = Vec::new();
-    let mut owners: Vec<u64> = Vec::new();
-    loop {
-        {
-            let state = shared.lock();
-            if state.shutdown {
-                return;
+/// Runs a job on a lane's thread; the result its completion carries.
+fn run(work: Work) -> i32 {
+    match work {
+        // SAFETY: the submitter promised (Pool::submit) the iocb's memory outlives the job.
+        Work::Io(iocb) => unsafe { ringaio_core::execute(&iocb) },
+        // A closure reports its own result (and panic); one that panics anyway must not
+        // take the thread with it.
+        Work::Call(call) => match catch_unwind(AssertUnwindSafe(call)) {
+            Ok(()) => 0,
+            Err(_) => {
+                tracing::error!("a closure on the blocking pool panicked");
+                -libc::EIO
             }
-            fds.clear();
-            owners.clear();
-            fds.push(libc::pollfd {
-                fd: shared.poller_wake.get().map_or(-1, |fd| fd.as_raw_fd()),
-                events: libc::POLLIN,
-                revents: 0,
-            });
-            for w in &state.waiting {
-                fds.push(libc::pollfd {
-                    fd: w.fd,
-                    events: w.events,
-                    revents: 0,
-                });
-                owners.push(w.job.user_data);
-            }
-        }
-        // SAFETY: `fds` is a live array of `fds.len()` pollfds.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if n < 0 {
-            continue; // EINTR; anything else shows up again on the next round.
-        }
-        if fds[0].revents != 0 {
-            let mut count: u64 = 0;
-            // SAFETY: reads 8 bytes into a live u64 from our non-blocking eventfd.
-            unsafe { libc::read(fds[0].fd, (&mut count as *mut u64).cast(), 8) };
-        }
-        let mut notify = false;
-        for (pfd, user_data) in fds[1..].iter().zip(&owners) {
-            if pfd.revents == 0 {
-                continue;
-            }
-            let mut state = shared.lock();
-            // Still waiting (a cancel may have taken it meanwhile)?
-            let Some(pos) = state
-                .waiting
-                .iter()
-                .position(|w| w.job.user_data == *user_data)
-            else {
-                continue;
-            };
-            let w = state.waiting.swap_remove(pos);
-            let result = if pfd.revents & libc::POLLNVAL != 0 {
-                -libc::EBADF
-            } else if w.job.iocb.opcode == Opcode::Poll {
-                i32::from(pfd.revents) & 0xffff
-            } else {
-                drop(state);
-                // Ready: the read or write runs here, without blocking (RWF_NOWAIT).
-                let result = run(&Job {
-                    gated: true,
-                    ..w.job
-                });
-                state = shared.lock();
-                if result == -libc::EAGAIN {
-                    // Someone else took the data (or the room) first: wait again.
-                    state.waiting.push(w);
-                    continue;
-                }
-                result
-            };
-            notify |= shared.post(&mut state, w.job.user_data, result);
-        }
-        if notify {
-            shared.notifier.notify();
-        }
+        },
     }
 }
+
+#[cfg(test)]
+mod tests;

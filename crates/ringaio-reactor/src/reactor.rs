@@ -22,8 +22,11 @@ use crate::key::{Id, Key, CANCEL, WAKE};
 use crate::pool::Pool;
 use crate::slots::{Finished, Outcome, Release, Resources, Route, Slots, NO_TASK};
 use crate::state::{KERNEL, QUEUED};
-use crate::timers::{timespec_duration, Timers};
+use crate::timers::Timers;
 use crate::Notifier;
+
+mod blocking;
+mod user_timers;
 
 /// Counters for tests, metrics and the benchmark harness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,6 +72,9 @@ struct Inner {
     wake_buf: Box<u64>,
     wake_armed: bool,
     shut: bool,
+    /// The process's fork generation when the reactor was built: in a forked child the
+    /// ring, the pool and every request are the parent's (see `Inner::forked`).
+    born: u32,
     via_ring: u64,
     via_pool: u64,
 }
@@ -96,6 +102,7 @@ pub struct Reactor {
     inner: RefCell<Inner>,
     /// What this reactor's keys carry (`next_reactor_id`).
     id: u64,
+    /// The process's fork generation when the reactor was built (`forked`).
     /// The opcodes the ring runs, read without a borrow.
     ring_ops: Cell<OpSet>,
     /// Where this reactor's registered-buffer slots come back to.
@@ -106,8 +113,9 @@ pub struct Reactor {
     /// Wakes an executor task by its token.
     task_waker: OnceCell<TaskWaker>,
     notifier: Notifier,
-    backend: Backend,
-    fallback_reason: Option<String>,
+    backend: Cell<Backend>,
+    /// Set when the reactor runs on the pool: at start, or by `fall_back`.
+    fallback_reason: OnceCell<String>,
     shutdown_timeout: Duration,
     _thread_bound: PhantomData<*const ()>,
 }
@@ -115,10 +123,22 @@ pub struct Reactor {
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")
-            .field("backend", &self.backend)
+            .field("backend", &self.backend.get())
             .field("stats", &self.stats())
             .finish()
     }
+}
+
+/// Smallest CQ a configuration may name: below it the in-flight budget (half the CQ, less
+/// the wake read and the timer reserve) would leave no room for a request beside the wake
+/// read, and a budget forced up to make room would let the CQ overflow.
+pub const MIN_CQ_ENTRIES: u32 = 8;
+
+fn too_small_cq(cq: u32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("cq_entries {cq} is too small: the reactor needs at least {MIN_CQ_ENTRIES}"),
+    )
 }
 
 /// Smallest CQ the reactor asks for.
@@ -183,8 +203,13 @@ impl Reactor {
     /// fallback mode and logs one warning saying why and how to enable io_uring.
     ///
     /// # Errors
-    /// Ring setup errors other than "unavailable" (say EMFILE), and eventfd errors.
+    /// `InvalidInput` for `cq_entries` below [`MIN_CQ_ENTRIES`]; ring setup errors other than
+    /// "unavailable" (say EMFILE), and eventfd errors.
     pub fn new(config: &Config) -> io::Result<Reactor> {
+        if let Some(cq) = config.cq_entries.filter(|&cq| cq < MIN_CQ_ENTRIES) {
+            return Err(too_small_cq(cq));
+        }
+        let born = ringaio_core::fork_generation();
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
         let mut fixed_files = 0;
@@ -250,8 +275,11 @@ impl Reactor {
         // their cancels: the CQ cannot overflow.
         let budget = ring.as_ref().map_or(0, |r| {
             let half = r.cq_entries() / 2;
-            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4)).max(1)
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4))
         });
+        if ring.is_some() && budget < 2 {
+            return Err(too_small_cq(config.cq_entries.unwrap_or(0)));
+        }
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
@@ -277,6 +305,7 @@ impl Reactor {
                 wake_buf: Box::new(0),
                 wake_armed: false,
                 shut: false,
+                born,
                 via_ring: 0,
                 via_pool: 0,
             }),
@@ -284,8 +313,8 @@ impl Reactor {
             current: Cell::new(NOBODY),
             task_waker: OnceCell::new(),
             notifier,
-            backend,
-            fallback_reason,
+            backend: Cell::new(backend),
+            fallback_reason: fallback_reason.map_or_else(OnceCell::new, OnceCell::from),
             shutdown_timeout: config.shutdown_timeout,
             _thread_bound: PhantomData,
         })
@@ -293,12 +322,49 @@ impl Reactor {
 
     /// The backend in use.
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.backend.get()
     }
 
     /// Why the reactor runs in fallback mode, if it does.
     pub fn fallback_reason(&self) -> Option<&str> {
-        self.fallback_reason.as_deref()
+        self.fallback_reason.get().map(String::as_str)
+    }
+
+    /// Gives up the ring for the blocking pool, which from then on runs every operation (as
+    /// when io_uring is unavailable at start): for a ring that cannot be entered, such as
+    /// under a seccomp profile that allows `io_uring_setup` but denies `io_uring_enter`.
+    /// Only while the ring holds no request but the reactor's own wake read (requests
+    /// already pushed cannot be moved), and not in a forked child (the ring is the
+    /// parent's); returns whether it switched. `reason` becomes the
+    /// [`fallback_reason`](Reactor::fallback_reason) and is logged as a warning.
+    pub fn fall_back(&self, reason: &str) -> bool {
+        let mut inner = self.inner.borrow_mut();
+        if inner.ring.is_none()
+            || inner.shut
+            || inner.forked()
+            || inner.in_kernel != usize::from(inner.wake_armed)
+            || !inner.queue.is_empty()
+        {
+            return false;
+        }
+        if inner.wake_armed {
+            // An earlier enter may have given the wake read to the kernel, which may write
+            // into its buffer until the ring is torn down: leaked, not freed.
+            std::mem::forget(std::mem::replace(&mut inner.wake_buf, Box::new(0)));
+            inner.wake_armed = false;
+        }
+        inner.in_kernel = 0;
+        inner.budget = 0;
+        inner.ring = None;
+        drop(inner);
+        self.ring_ops.set(OpSet::EMPTY);
+        self.backend.set(Backend::Fallback);
+        tracing::warn!(
+            "{reason}; ringaio runs every operation on its blocking thread pool instead (set \
+             RINGAIO_BACKEND=fallback to silence this)"
+        );
+        let _ = self.fallback_reason.set(reason.to_owned());
+        true
     }
 
     /// A handle that wakes this reactor's park from any thread.
@@ -390,6 +456,9 @@ impl Reactor {
     /// the file). One `io_uring_register` call; nothing if `fd` has no slot.
     pub fn unregister_file(&self, fd: RawFd) {
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            return;
+        }
         let Some(slot) = inner.files.remove(fd) else {
             return;
         };
@@ -561,13 +630,18 @@ impl Reactor {
     pub fn poll(&self, key: Key, cx: &mut Context<'_>) -> Polled {
         self.check_owner(&key);
         let waker = cx.waker();
-        let polled = self
-            .inner
-            .borrow_mut()
-            .slots
-            .poll(key.id(), waker, || self.task_of(waker));
-        match polled {
+        let mut inner = self.inner.borrow_mut();
+        match inner.slots.poll(key.id(), waker, || self.task_of(waker)) {
             Poll::Ready(outcome) => Polled::Ready(outcome),
+            Poll::Pending if inner.forked() => {
+                // The request is the parent's, running on the parent's memory: this copy of
+                // it never completes here, and nothing will write into the child's copy.
+                inner.slots.remove(key.id());
+                Polled::Ready(Outcome {
+                    result: -libc::ECANCELED,
+                    flags: 0,
+                })
+            }
             Poll::Pending => Polled::Pending(key),
         }
     }
@@ -607,6 +681,12 @@ impl Reactor {
         }
         let mut resources = Some(resources);
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            // The pool and ring are the parent's: touch neither, and keep what was handed over.
+            drop(inner);
+            std::mem::forget(resources);
+            return;
+        }
         let keep = || -> Resources { Box::new(resources.take()) };
         let released = inner.slots.release(key.id(), keep);
         if released == (Release::Kept { cancel: true }) {
@@ -615,7 +695,8 @@ impl Reactor {
         drop(inner);
         match released {
             Release::Close(fd) => {
-                // SAFETY: the fd came from an openat whose result nobody received: we own it.
+                // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+                // ran still owned: the reactor is its owner now.
                 unsafe { libc::close(fd) };
             }
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
@@ -633,6 +714,9 @@ impl Reactor {
             return;
         }
         let mut inner = self.inner.borrow_mut();
+        if inner.forked() {
+            return;
+        }
         if inner.slots.mark_cancelling(key.id()) {
             inner.send_cancel(key.id());
         }
@@ -653,7 +737,8 @@ impl Reactor {
         let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
         let n = self.inner.borrow_mut().collect(&mut out);
         for fd in out.close.drain(..) {
-            // SAFETY: the fd came from an openat whose result nobody received: we own it.
+            // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
+            // ran still owned: the reactor is its owner now.
             unsafe { libc::close(fd) };
         }
         for garbage in out.garbage.drain(..) {
@@ -709,9 +794,19 @@ impl Reactor {
                 return;
             }
             inner.shut = true;
+            if inner.forked() {
+                // A forked child's copy: the ring, the pool's threads and every request are
+                // the parent's. Cancel and wait for nothing, join nothing, leak it all.
+                inner.leak_everything();
+                std::mem::forget(inner.pool.take());
+                std::mem::forget(inner.ring.take());
+                self.ring_ops.set(OpSet::EMPTY);
+                return;
+            }
             inner.cancel_everything();
         }
-        let deadline = Instant::now() + self.shutdown_timeout;
+        let start = Instant::now();
+        let deadline = start.checked_add(self.shutdown_timeout);
         loop {
             self.drain();
             let mut inner = self.inner.borrow_mut();
@@ -719,13 +814,9 @@ impl Reactor {
             if held == 0 && !inner.wake_armed {
                 break;
             }
-            let now = Instant::now();
-            if now >= deadline {
-                let leaked = inner.slots.leak_all_held();
-                if inner.wake_armed {
-                    let buf = std::mem::replace(&mut inner.wake_buf, Box::new(0));
-                    std::mem::forget(buf);
-                }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if left == Some(Duration::ZERO) {
+                let leaked = inner.leak_everything();
                 tracing::warn!(
                     leaked,
                     "ringaio reactor shutdown: the kernel still holds requests after {:?}; \
@@ -734,10 +825,10 @@ impl Reactor {
                 );
                 break;
             }
-            if let Err(e) = inner.wait(Some(deadline - now), &self.notifier) {
-                tracing::error!(error = %e, "ringaio reactor shutdown: wait failed");
-                drop(inner);
-                self.inner.borrow_mut().slots.leak_all_held();
+            if let Err(e) = inner.wait(left, &self.notifier) {
+                let leaked = inner.leak_everything();
+                tracing::error!(error = %e, leaked, "ringaio reactor shutdown: wait failed; \
+                    what the kernel still holds is leaked, not freed");
                 break;
             }
         }
@@ -745,7 +836,9 @@ impl Reactor {
         self.ring_ops.set(OpSet::EMPTY);
         inner.timers.clear();
         if let Some(pool) = inner.pool.as_mut() {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if !pool.shutdown(left.max(Duration::from_millis(100))) {
                 tracing::warn!("ringaio blocking pool: threads still busy at shutdown, detached");
             }
@@ -761,6 +854,14 @@ impl Drop for Reactor {
 }
 
 impl Inner {
+    /// Whether this is a forked child of the process that built the reactor: its ring,
+    /// pool threads, eventfd read and requests are the parent's, so the child submits,
+    /// cancels and waits for nothing, and leaks on shutdown.
+    #[inline]
+    fn forked(&self) -> bool {
+        ringaio_core::is_forked_since(self.born)
+    }
+
     fn route(&self, iocb: &Iocb) -> Route {
         match &self.ring {
             Some(ring) if ring.supports(iocb.opcode) => Route::Ring,
@@ -802,6 +903,9 @@ impl Inner {
         if self.shut {
             return Err(shut_down_error());
         }
+        if self.forked() {
+            return Err(ringaio_core::forked_error());
+        }
         if iocb.opcode == Opcode::AsyncCancel {
             // Cancellation goes through `Reactor::cancel`, which knows the request's route.
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
@@ -815,6 +919,8 @@ impl Inner {
             {
                 self.submit_to_ring(iocb, task)
             }
+            // With the reserve full too, a timer goes to the timer list, never to the queue.
+            Route::Ring if Inner::is_plain_timeout(iocb) => self.submit_user_timer(iocb, task),
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
@@ -842,14 +948,7 @@ impl Inner {
                 self.via_pool += 1;
                 Ok(key)
             }
-            Route::Timer => {
-                iocb.validate()?;
-                // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
-                let after = unsafe { timespec_duration(iocb.addr) };
-                let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
-                self.timers.insert(Instant::now() + after, key);
-                Ok(key)
-            }
+            Route::Timer => self.submit_user_timer(iocb, task),
         }
     }
 
@@ -906,6 +1005,15 @@ impl Inner {
         }
     }
 
+    /// Gives up on every request the kernel still holds, and on the eventfd read: what they
+    /// point at is leaked, never freed. Returns how many requests.
+    fn leak_everything(&mut self) -> usize {
+        if self.wake_armed {
+            std::mem::forget(std::mem::replace(&mut self.wake_buf, Box::new(0)));
+        }
+        self.slots.leak_all_held()
+    }
+
     fn cancel_everything(&mut self) {
         let held: Vec<Id> = self
             .slots
@@ -932,6 +1040,9 @@ impl Inner {
 
     /// One wait: arm the wake read, then one enter (or a poll of the eventfd in fallback).
     fn wait(&mut self, timeout: Option<Duration>, notifier: &Notifier) -> io::Result<()> {
+        if self.forked() {
+            return Err(ringaio_core::forked_error());
+        }
         let timeout = match (timeout, self.timers.next_in(Instant::now)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -990,7 +1101,11 @@ impl Inner {
                 n += 1;
             }
         }
-        if let Some(pool) = &self.pool {
+        if let Some(pool) = self
+            .pool
+            .as_ref()
+            .filter(|_| !ringaio_core::is_forked_since(self.born))
+        {
             pool.take_done(&mut out.pool_done);
         }
         std::mem::swap(&mut self.local_done, &mut out.local_done);

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::task::{Poll, Waker};
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode, Target};
 
 use crate::key::{Id, GENERATION_MASK};
 use crate::state::{is_free, CANCELLING, COMPLETE, KERNEL, LEAKED, QUEUED, WAITER};
@@ -49,6 +49,9 @@ pub(crate) struct Slot {
     pub(crate) route: Route,
     /// Whether the request's result is an fd that must be closed if nobody takes it.
     returns_fd: bool,
+    /// The fd a close request owns, or -1: closed by the reactor if the request never ran
+    /// (cancelled, or dropped while queued) and nobody takes its result.
+    closes: RawFd,
     result: Outcome,
     /// Non-final completions of a multishot request (boxed: most requests have none, and
     /// slots are written on every submission).
@@ -91,6 +94,16 @@ pub(crate) enum Release {
 }
 
 impl Slot {
+    /// The fd nobody will take now that the request ended with `result` (`never_ran`: it
+    /// never reached the kernel, or was cancelled there): an opened fd, or the fd a close
+    /// that never ran still owns.
+    fn fd_to_close(&self, never_ran: bool, result: i32) -> Option<RawFd> {
+        if self.closes >= 0 {
+            return never_ran.then_some(self.closes);
+        }
+        (self.returns_fd && result >= 0).then_some(result)
+    }
+
     /// Who to wake now that a completion is in: taken, so it is woken once.
     /// A slot names its task or holds a waker, never both (`register`, `set_waker`).
     #[inline]
@@ -184,6 +197,10 @@ impl Slots {
         let generation = self.generation;
         let state = WAITER | owner;
         let returns_fd = iocb.opcode.returns_fd();
+        let closes = match (iocb.opcode, iocb.fd) {
+            (Opcode::Close, Target::Fd(fd)) => fd,
+            _ => -1,
+        };
         self.len += 1;
         if self.free != END {
             let index = self.free;
@@ -195,6 +212,7 @@ impl Slots {
             slot.state = state;
             slot.route = route;
             slot.returns_fd = returns_fd;
+            slot.closes = closes;
             slot.result = Outcome {
                 result: 0,
                 flags: 0,
@@ -208,6 +226,7 @@ impl Slots {
             state,
             route,
             returns_fd,
+            closes,
             result: Outcome {
                 result: 0,
                 flags: 0,
@@ -299,8 +318,9 @@ impl Slots {
     #[inline(never)]
     fn finish_orphan(&mut self, key: Id, outcome: Outcome) -> Finished {
         let slot = &mut self.entries[key.index() as usize];
+        let never_ran = slot.state & QUEUED != 0 || outcome.result == -libc::ECANCELED;
         slot.state &= !(KERNEL | QUEUED);
-        let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
+        let close = slot.fd_to_close(never_ran, outcome.result);
         let garbage = self.free(key.index());
         Finished::Orphan { close, garbage }
     }
@@ -378,12 +398,17 @@ impl Slots {
             // Completed, or still queued in user space (the queue skips stale keys). A
             // completed openat's fd now has nobody to receive it.
             let result = slot.result.result;
-            let close = slot.state & COMPLETE != 0 && slot.returns_fd && result >= 0;
-            self.free(key.index());
-            return if close {
-                Release::Close(result)
+            let complete = slot.state & COMPLETE != 0;
+            let never_ran = !complete || result == -libc::ECANCELED;
+            let close = if complete || slot.closes >= 0 {
+                slot.fd_to_close(never_ran, result)
             } else {
-                Release::Done
+                None
+            };
+            self.free(key.index());
+            return match close {
+                Some(fd) => Release::Close(fd),
+                None => Release::Done,
             };
         }
         slot.keep = Some(keep());
@@ -599,6 +624,41 @@ mod tests {
         );
         slots.finish(key, ok(42));
         assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
+    }
+
+    fn close(fd: RawFd) -> Iocb {
+        Iocb::close(Target::Fd(fd))
+    }
+
+    #[test]
+    fn a_close_that_never_ran_hands_its_fd_back() {
+        let mut slots = Slots::default();
+        // Cancelled in the kernel after its waiter let go.
+        let key = slots.insert(&close(40), KERNEL, Route::Ring, NO_TASK);
+        slots.release(key, || Box::new(()));
+        match slots.finish(key, ok(-libc::ECANCELED)) {
+            Finished::Orphan { close, .. } => assert_eq!(close, Some(40)),
+            other => panic!("{other:?}"),
+        }
+        // It ran: the kernel released the fd, whatever the result.
+        let key = slots.insert(&close(41), KERNEL, Route::Ring, NO_TASK);
+        slots.release(key, || Box::new(()));
+        match slots.finish(key, ok(-libc::EIO)) {
+            Finished::Orphan { close, .. } => assert_eq!(close, None),
+            other => panic!("{other:?}"),
+        }
+        // Let go of while still queued in user space: it never reached the kernel.
+        let key = slots.insert(&close(42), QUEUED, Route::Ring, NO_TASK);
+        assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
+        // Cancelled, then let go of without its result being taken.
+        let key = slots.insert(&close(43), KERNEL, Route::Ring, NO_TASK);
+        slots.finish(key, ok(-libc::ECANCELED));
+        assert_eq!(slots.release(key, || unreachable!()), Release::Close(43));
+        // Done, then let go of: nothing to close.
+        let key = slots.insert(&close(44), KERNEL, Route::Ring, NO_TASK);
+        slots.finish(key, ok(0));
+        assert_eq!(slots.release(key, || unreachable!()), Release::Done);
+        assert_eq!(slots.len(), 0);
     }
 
     #[test]

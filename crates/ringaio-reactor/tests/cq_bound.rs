@@ -269,3 +269,35 @@ fn released_while_queued_never_reaches_the_kernel() {
     );
     assert_eq!(reactor.stats().cq_overflow, 0);
 }
+
+/// A CQ too small for any budget used to be given a budget of one anyway (`budget.max(1)`),
+/// which let the CQ overflow; such configurations are refused.
+#[test]
+fn a_cq_too_small_for_a_budget_is_refused() {
+    for cq in [0, 1, 2, 4, 7] {
+        let err = Reactor::new(&Config {
+            entries: 1,
+            cq_entries: Some(cq),
+            ..Config::default()
+        })
+        .expect_err("too small");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "cq {cq}");
+        assert!(err.to_string().contains("cq_entries"), "{err}");
+    }
+    let reactor = common::reactor_with(Config {
+        entries: 1,
+        cq_entries: Some(ringaio_reactor::MIN_CQ_ENTRIES),
+        ..Config::default()
+    });
+    if !common::uring_or_skip(&reactor, "the smallest CQ") {
+        return;
+    }
+    // SAFETY: a no-op points at no memory.
+    let keys: Vec<_> = (0..16)
+        .map(|_| unsafe { reactor.submit(&Iocb::noop()) }.expect("submit"))
+        .collect();
+    for key in keys {
+        assert_eq!(common::wait(&reactor, key).result, 0);
+    }
+    assert_eq!(reactor.stats().cq_overflow, 0);
+}

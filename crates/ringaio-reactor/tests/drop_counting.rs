@@ -5,6 +5,7 @@
 mod common;
 
 use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -206,11 +207,15 @@ fn shutdown_timeout_leaks_what_the_pool_still_uses() {
     // SAFETY: `path`'s heap bytes are released to the reactor below along with it.
     let key = unsafe { reactor.submit(&iocb) }.expect("submit");
     let start = Instant::now();
-    // A pool thread blocks in the open, where no cancel reaches it.
+    // A pool thread blocks in the open. A cancel wakes such an open by opening the FIFO's
+    // other end through the open's path: with the FIFO moved away, no cancel reaches it.
     while common::threads_opening_fifos() == 0 {
         assert!(start.elapsed() < Duration::from_secs(60), "hang");
         common::park(&reactor, Some(Duration::from_millis(5)));
     }
+    let named = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path.as_bytes()));
+    let moved = named.with_extension("moved");
+    std::fs::rename(&named, &moved).expect("move the FIFO away");
     reactor.release(
         key,
         PathRes {
@@ -225,6 +230,7 @@ fn shutdown_timeout_leaks_what_the_pool_still_uses() {
         "shutdown gave up on a request the pool still runs: its memory must be leaked"
     );
     // Let the detached pool thread finish its open (the leaked fd stays with this process).
+    std::fs::rename(&moved, &named).expect("move the FIFO back");
     let start = Instant::now();
     let writer = loop {
         if let Some(w) = fifo.try_open_writer() {

@@ -26,28 +26,42 @@ thread_local! {
 /// `block_on` inside `block_on` would deadlock.
 pub(crate) fn enter(handle: Rc<Handle>) -> EnterGuard {
     CURRENT.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.is_some() {
+        if c.borrow().is_some() {
             panic!(
                 "ringaio: block_on called from inside a ringaio runtime; this would deadlock. \
                  Use .await, or ringaio::spawn, instead."
             );
         }
-        REACTOR.set(Rc::as_ptr(&handle.reactor));
-        *c = Some(handle);
     });
-    EnterGuard(())
+    replace(handle)
 }
 
-/// Clears the current runtime on drop.
+/// Makes `handle` current for the guard's life, whatever was current before (restored when
+/// the guard drops): a runtime dropped inside another one's `block_on` is current while it
+/// drops its tasks, so their `Drop`s spawn onto it.
+pub(crate) fn enter_for_shutdown(handle: Rc<Handle>) -> EnterGuard {
+    replace(handle)
+}
+
+fn replace(handle: Rc<Handle>) -> EnterGuard {
+    let reactor = REACTOR.replace(Rc::as_ptr(&handle.reactor));
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(handle));
+    EnterGuard { previous, reactor }
+}
+
+/// Restores the previous current runtime on drop.
 #[derive(Debug)]
-pub(crate) struct EnterGuard(());
+pub(crate) struct EnterGuard {
+    previous: Option<Rc<Handle>>,
+    reactor: *const Reactor,
+}
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        // Cleared before the handle (and with it the reactor) can be dropped.
-        REACTOR.set(std::ptr::null());
-        let _ = CURRENT.try_with(|c| c.borrow_mut().take());
+        // Restored before this guard's handle (and with it the reactor) can be dropped.
+        REACTOR.set(self.reactor);
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
     }
 }
 
@@ -61,9 +75,9 @@ pub(crate) fn reactor() -> io::Result<Rc<Reactor>> {
     if ptr.is_null() {
         return Err(no_runtime());
     }
-    // SAFETY: `REACTOR` is non-null only between `enter` and the guard's drop, while
-    // `CURRENT` holds the handle whose `Rc<Reactor>` it points into; the count is raised
-    // before the new `Rc` owns its share.
+    // SAFETY: `REACTOR` is non-null only while `CURRENT` holds the handle whose
+    // `Rc<Reactor>` it points into (`replace` and `EnterGuard::drop` set both together);
+    // the count is raised before the new `Rc` owns its share.
     unsafe {
         Rc::increment_strong_count(ptr);
         Ok(Rc::from_raw(ptr))

@@ -9,40 +9,15 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Poll, Waker};
 
 use ringaio_reactor::{Notifier, Reactor};
 
-use crate::join::{self, JoinHandle};
+use crate::join::JoinHandle;
 use crate::schedule::{Phase, Shared, TaskState, TaskWaker};
+use crate::task::{self, Run};
 
 /// The token of the future `block_on` runs.
 pub(crate) const MAIN_TASK: u32 = u32::MAX - 1;
-
-/// Names a task to the reactor as the one being polled, until dropped (also on unwind: a
-/// stale name could steal another waker's wake-ups).
-pub(crate) struct CurrentTask<'a> {
-    reactor: &'a Reactor,
-}
-
-impl<'a> CurrentTask<'a> {
-    pub(crate) fn enter(reactor: &'a Reactor, token: u32, waker: &Waker) -> CurrentTask<'a> {
-        reactor.set_current_task(Some((token, waker)));
-        CurrentTask { reactor }
-    }
-}
-
-impl Drop for CurrentTask<'_> {
-    fn drop(&mut self) {
-        self.reactor.set_current_task(None);
-    }
-}
-
-/// A task as the executor sees it: one poll with its own waker, named to the reactor as
-/// the current task.
-pub(crate) trait Run {
-    fn run(self: Pin<&mut Self>, reactor: &Reactor, token: u32) -> Poll<()>;
-}
 
 type BoxedTask = Pin<Box<dyn Run>>;
 
@@ -110,7 +85,7 @@ impl Executor {
             generation: state.generation,
         });
         drop(states);
-        let (task, handle) = join::task(future, name);
+        let (task, handle) = task::new(future, name);
         self.tasks.borrow_mut()[token as usize] = Some(Box::pin(task));
         self.shared.push(token);
         handle
@@ -122,8 +97,10 @@ impl Executor {
     }
 
     /// Runs up to `budget` queued tasks, each named to `reactor` as the current task;
-    /// returns how many ran.
+    /// returns how many ran. Wakes from other threads join the queue first: every tick sees
+    /// them, however busy the local queue is.
     pub(crate) fn run(&self, budget: usize, reactor: &Reactor) -> usize {
+        self.shared.take_remote();
         let mut ran = 0;
         while ran < budget {
             let Some(token) = self.shared.pop() else {
@@ -195,9 +172,7 @@ impl Executor {
         for &token in tokens {
             if token == MAIN_TASK {
                 // Only called by the reactor's drain on the runtime thread, which is awake.
-                self.shared
-                    .main_woken
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                self.shared.main_woken.raise();
             } else {
                 self.shared.mark(&mut states, token, None, false);
             }

@@ -1,19 +1,13 @@
-//! `JoinHandle` and `JoinError`, and the wrapper that hands a task's output (or its panic,
-//! or its cancellation) to the handle.
+//! `JoinHandle` and `JoinError`, and the state a task shares with its handle.
 
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use futures::future::CatchUnwind;
-use futures::FutureExt;
-use ringaio_reactor::Reactor;
-
-use crate::executor::{CurrentTask, Run};
 use crate::schedule::TaskWaker;
 
 /// Why a task gave no value.
@@ -72,7 +66,7 @@ impl fmt::Display for JoinError {
 impl std::error::Error for JoinError {}
 
 /// What the task and its handle share.
-struct Join<T> {
+pub(crate) struct Join<T> {
     state: Mutex<JoinState<T>>,
 }
 
@@ -88,12 +82,25 @@ struct JoinState<T> {
 }
 
 impl<T> Join<T> {
+    /// The state of a task named `name` that has not finished.
+    pub(crate) fn new(name: Arc<TaskWaker>) -> Arc<Join<T>> {
+        Arc::new(Join {
+            state: Mutex::new(JoinState {
+                output: None,
+                finished: false,
+                waiter: None,
+                task: Some(name),
+            }),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, JoinState<T>> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records the task's end, unless it has one, and wakes the handle's waiter.
-    fn finish(&self, output: Result<T, JoinError>) {
+    /// Records the task's end (its future is dropped by now), unless it has one, and wakes
+    /// the handle's waiter, with no lock held and guarded against a panicking waker.
+    pub(crate) fn finish(&self, output: Result<T, JoinError>) {
         let waiter = {
             let mut state = self.lock();
             if state.finished {
@@ -105,60 +112,11 @@ impl<T> Join<T> {
             state.waiter.take()
         };
         if let Some(waiter) = waiter {
-            waiter.wake();
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A spawned future as the executor runs it, with its waker (made once, at spawn): its
-    /// output (or panic) goes to the handle; dropped before it finishes (aborted, or the
-    /// runtime shut down), it tells the handle it was cancelled.
-    pub(crate) struct Task<F: Future> {
-        #[pin]
-        future: CatchUnwind<AssertUnwindSafe<F>>,
-        join: Arc<Join<F::Output>>,
-        waker: Waker,
-    }
-
-    impl<F: Future> PinnedDrop for Task<F> {
-        fn drop(this: Pin<&mut Self>) {
-            this.join.finish(Err(JoinError::Cancelled));
-        }
-    }
-}
-
-impl<F: Future> Run for Task<F> {
-    fn run(self: Pin<&mut Self>, reactor: &Reactor, token: u32) -> Poll<()> {
-        let this = self.project();
-        let _current = CurrentTask::enter(reactor, token, this.waker);
-        match this.future.poll(&mut Context::from_waker(this.waker)) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(out) => {
-                this.join.finish(out.map_err(JoinError::Panic));
-                Poll::Ready(())
+            if catch_unwind(AssertUnwindSafe(|| waiter.wake())).is_err() {
+                tracing::error!("ringaio: the waker of a JoinHandle's awaiter panicked");
             }
         }
     }
-}
-
-/// `future` as the task named `name`, and the handle to its output.
-pub(crate) fn task<F: Future>(future: F, name: Arc<TaskWaker>) -> (Task<F>, JoinHandle<F::Output>) {
-    let waker = Waker::from(name.clone());
-    let join = Arc::new(Join {
-        state: Mutex::new(JoinState {
-            output: None,
-            finished: false,
-            waiter: None,
-            task: Some(name),
-        }),
-    });
-    let task = Task {
-        future: AssertUnwindSafe(future).catch_unwind(),
-        join: join.clone(),
-        waker,
-    };
-    (task, JoinHandle { join })
 }
 
 /// Awaits a spawned task. Dropping it detaches the task, which keeps running;
@@ -169,26 +127,26 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// Cancels the task: its future is dropped (dropping its operations, which cancels them)
-    /// without being polled again, and awaiting this handle gives [`JoinError::Cancelled`].
-    /// A task that already finished keeps its output.
+    pub(crate) fn new(join: Arc<Join<T>>) -> JoinHandle<T> {
+        JoinHandle { join }
+    }
+
+    /// Cancels the task: its runtime drops its future (dropping its operations, which
+    /// cancels them) without polling it again, and then wakes whoever awaits this handle,
+    /// which gives [`JoinError::Cancelled`] (or [`JoinError::Panic`] if the future's `Drop`
+    /// panicked). A task that already finished keeps its output. The handle resolves only
+    /// once the future and everything it captured are dropped: on the runtime's thread, when
+    /// the runtime next runs (or is dropped).
     pub fn abort(&self) {
-        let task = {
-            let mut state = self.join.lock();
-            if state.finished {
-                return;
-            }
-            state.finished = true;
-            state.output = Some(Err(JoinError::Cancelled));
-            state.task.take()
-        };
-        // The runtime drops its future without polling it again.
+        let task = self.join.lock().task.clone();
         if let Some(task) = task {
             task.abort();
         }
     }
 
-    /// Whether the task has finished (or was aborted).
+    /// Whether the task has finished: its output (or panic, or cancellation) is in and its
+    /// future dropped. After [`abort`](JoinHandle::abort), false until the runtime has
+    /// dropped the future.
     pub fn is_finished(&self) -> bool {
         self.join.lock().finished
     }

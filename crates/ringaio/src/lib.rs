@@ -32,6 +32,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod aio;
+mod blocking;
 pub mod buf;
 mod context;
 mod executor;
@@ -45,9 +46,11 @@ mod ops;
 mod park;
 mod runtime;
 mod schedule;
+mod task;
 pub mod time;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};
+pub use blocking::spawn_blocking;
 pub use join::{JoinError, JoinHandle};
 pub use ringaio_core::Opcode;
 pub use ringaio_reactor::{Backend, Stats};

@@ -47,9 +47,38 @@ impl Park {
     }
 }
 
+/// A wake-up flag: raised by wakes from any thread, taken by the runtime thread (the future
+/// `block_on` runs is woken through one).
+#[derive(Debug)]
+pub(crate) struct Flag(AtomicBool);
+
+impl Flag {
+    pub(crate) fn new() -> Flag {
+        Flag(AtomicBool::new(false))
+    }
+
+    /// Raises the flag; true if it was down, when the caller must then wake the runtime
+    /// thread ([`Park::must_notify`]). A swap, not a load and a store: a load may see the
+    /// flag still raised by an earlier wake that the runtime thread is just taking, and the
+    /// wake would then be lost (`main_wake_not_lost` below).
+    pub(crate) fn raise(&self) -> bool {
+        !self.0.swap(true, Ordering::SeqCst)
+    }
+
+    /// Lowers the flag; whether it was raised.
+    pub(crate) fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether the flag is raised.
+    pub(crate) fn is_raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 #[cfg(all(test, loom))]
 mod tests {
-    use super::Park;
+    use super::{Flag, Park};
     use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use loom::sync::Arc;
     use loom::thread;
@@ -82,6 +111,56 @@ mod tests {
                     notified.load(Ordering::SeqCst),
                     1,
                     "blocked with no wake-up"
+                );
+            }
+        });
+    }
+
+    /// The future `block_on` runs was woken before (its flag is up) and is woken again from
+    /// another thread, with new work, while the runtime thread takes the flag, polls the
+    /// future (which finds no work yet) and parks. The second wake must not be lost.
+    #[test]
+    fn main_wake_not_lost() {
+        loom::model(|| {
+            let park = Arc::new(Park::new());
+            let woken = Arc::new(Flag::new());
+            woken.raise();
+            let work = Arc::new(AtomicBool::new(false));
+            let notified = Arc::new(AtomicUsize::new(0));
+            let waker = {
+                let (park, woken, work, notified) =
+                    (park.clone(), woken.clone(), work.clone(), notified.clone());
+                thread::spawn(move || {
+                    work.store(true, Ordering::SeqCst);
+                    if woken.raise() && park.must_notify() {
+                        notified.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            };
+            // A tick: take the flag and poll the future.
+            let mut done = woken.take() && work.load(Ordering::SeqCst);
+            // Then park unless woken meanwhile; a wake before the announcement shows in the
+            // re-check, one after it notifies.
+            let mut blocked = false;
+            while !done {
+                if woken.is_raised() {
+                    done = woken.take() && work.load(Ordering::SeqCst);
+                    continue;
+                }
+                park.announce();
+                if woken.is_raised() {
+                    park.awake();
+                    continue;
+                }
+                blocked = true;
+                break;
+            }
+            waker.join().expect("waker thread");
+            if blocked {
+                assert_eq!(
+                    notified.load(Ordering::SeqCst),
+                    1,
+                    "blocked with the future's wake-up lost"
                 );
             }
         });

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -14,12 +13,17 @@ use ringaio_core::Opcode;
 use ringaio_reactor::{Backend, Config, Reactor, Stats};
 
 use crate::context::{self, Handle};
-use crate::executor::{CurrentTask, Executor, MAIN_TASK};
+use crate::executor::{Executor, MAIN_TASK};
 use crate::schedule::Shared;
+use crate::task::CurrentTask;
 use crate::JoinHandle;
 
 /// Tasks run per tick before the reactor is polled again.
 const TASKS_PER_TICK: usize = 128;
+
+/// Failed waits in a row, with requests in the ring, after which `block_on` gives up (the
+/// ring retries interruptions and a busy kernel itself).
+const WAIT_FAILURES: u32 = 3;
 
 /// Configures a [`Runtime`].
 #[derive(Clone, Debug)]
@@ -100,6 +104,7 @@ impl Builder {
             }
         }
         let reactor = Rc::new(Reactor::new(&config)?);
+        probe(&reactor)?;
         let executor = Executor::new(reactor.notifier().clone());
         // Requests a task awaits name it by token: no waker clone per request.
         // (The executor holds no reference to the reactor: no cycle.)
@@ -138,8 +143,7 @@ impl Wake for MainWaker {
     }
     fn wake_by_ref(self: &Arc<Self>) {
         // Completions often wake the main future many times per tick: once is enough.
-        if !self.shared.main_woken.load(Ordering::Relaxed) {
-            self.shared.main_woken.store(true, Ordering::SeqCst);
+        if self.shared.main_woken.raise() {
             self.shared.unpark();
         }
     }
@@ -167,7 +171,10 @@ impl Runtime {
         self.handle.reactor.backend()
     }
 
-    /// Why the runtime runs in fallback mode, if it does.
+    /// Why the runtime runs every operation on its thread pool, if it does: io_uring was
+    /// unavailable at start (the cause and the fix), the fallback backend was asked for, or
+    /// the ring could not be entered. The same text as the warning the runtime logs through
+    /// `tracing`, for applications without a subscriber.
     pub fn fallback_reason(&self) -> Option<&str> {
         self.handle.reactor.fallback_reason()
     }
@@ -190,23 +197,35 @@ impl Runtime {
     /// meanwhile. Each tick runs the queued tasks, then enters the kernel once for all the
     /// requests they made (and waits there only when nothing is runnable).
     ///
+    /// When the ring cannot be entered (`io_uring_enter` fails, say under a seccomp profile
+    /// that denies it) while it holds no request yet, the runtime switches to the blocking
+    /// pool, as when io_uring is unavailable at start ([`fallback_reason`](Runtime::fallback_reason)
+    /// says why).
+    ///
     /// # Panics
-    /// When called from inside a ringaio runtime (that would deadlock); when `future` panics.
+    /// When called from inside a ringaio runtime (that would deadlock); when `future` panics;
+    /// when waiting for completions fails again and again with requests already in the ring
+    /// (the message carries the error).
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter(self.handle.clone());
         let executor = &self.handle.executor;
         let reactor = &self.handle.reactor;
         let shared = executor.shared.clone();
         let _running = shared.enter();
-        shared.main_woken.store(true, Ordering::SeqCst);
+        shared.main_woken.raise();
         let waker = Waker::from(Arc::new(MainWaker {
             shared: shared.clone(),
         }));
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         let woken = &shared.main_woken;
+        // A ring that cannot be entered shows here, before a request reaches it.
+        let mut failures = 0;
+        if let Err(e) = probe(reactor) {
+            wait_failed(reactor, &e, &mut failures);
+        }
         loop {
-            if woken.swap(false, Ordering::SeqCst) {
+            if woken.take() {
                 let _current = CurrentTask::enter(reactor, MAIN_TASK, &waker);
                 if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
                     return out;
@@ -214,9 +233,9 @@ impl Runtime {
             }
             executor.run(TASKS_PER_TICK, reactor);
             let mut timeout = Some(Duration::ZERO);
-            if !woken.load(Ordering::SeqCst) && !executor.has_work() {
+            if !woken.is_raised() && !executor.has_work() {
                 shared.park.announce();
-                if !woken.load(Ordering::SeqCst) && !executor.has_work() {
+                if !woken.is_raised() && !executor.has_work() {
                     timeout = None;
                 }
             }
@@ -224,18 +243,69 @@ impl Runtime {
             // Awake before the wakers run: their wakes need no eventfd write.
             shared.park.awake();
             reactor.drain();
-            if let Err(e) = waited {
-                tracing::error!(error = %e, "ringaio: waiting for completions failed");
-                std::thread::sleep(Duration::from_millis(1));
+            match waited {
+                Ok(()) => failures = 0,
+                Err(e) => wait_failed(reactor, &e, &mut failures),
             }
         }
     }
 }
 
+/// Submits what is queued without waiting (arming the wake read on a new ring): a ring that
+/// cannot be entered shows before any request reaches it, and the reactor then switches to
+/// the blocking pool. No system call on a ring with nothing queued.
+///
+/// # Errors
+/// The enter's error, when the reactor could not switch.
+fn probe(reactor: &Reactor) -> io::Result<()> {
+    if reactor.backend() != Backend::Uring {
+        return Ok(());
+    }
+    match reactor.wait(Some(Duration::ZERO)) {
+        Err(e) if !reactor.fall_back(&enter_failure_reason(&e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A failed wait: the reactor switches to the blocking pool if its ring holds nothing yet;
+/// otherwise the wait is tried again after 1 ms, and after [`WAIT_FAILURES`] in a row
+/// `block_on` panics with the error (looping on it would hang the caller for good).
+fn wait_failed(reactor: &Reactor, e: &io::Error, failures: &mut u32) {
+    if reactor.fall_back(&enter_failure_reason(e)) {
+        *failures = 0;
+        return;
+    }
+    *failures += 1;
+    if *failures >= WAIT_FAILURES {
+        panic!(
+            "ringaio: waiting for completions failed {failures} times in a row with requests \
+             in flight: {e}"
+        );
+    }
+    tracing::error!(error = %e, "ringaio: waiting for completions failed");
+    std::thread::sleep(Duration::from_millis(1));
+}
+
+/// Why the runtime gave up its ring after `e` from `io_uring_enter`.
+fn enter_failure_reason(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EPERM | libc::EACCES) => format!(
+            "io_uring_enter was refused ({e}) although io_uring_setup was allowed: a seccomp \
+             profile denies it; allow io_uring_enter to use io_uring"
+        ),
+        _ => format!("io_uring_enter failed before any request reached the ring: {e}"),
+    }
+}
+
 impl Drop for Runtime {
+    /// Drops every task with the runtime current (a task's `Drop` may spawn: the new task is
+    /// dropped too, unpolled), then shuts the reactor down; tasks spawned by what the reactor
+    /// drops meanwhile are dropped last.
     fn drop(&mut self) {
+        let _enter = context::enter_for_shutdown(self.handle.clone());
         self.handle.executor.shutdown();
         self.handle.reactor.shutdown();
+        self.handle.executor.shutdown();
     }
 }
 

@@ -15,7 +15,7 @@ use std::thread::{self, ThreadId};
 
 use ringaio_reactor::Notifier;
 
-use crate::park::Park;
+use crate::park::{Flag, Park};
 
 thread_local! {
     /// The `Shared` whose runtime is running on this thread (inside `block_on`), if any.
@@ -56,7 +56,7 @@ pub(crate) struct Shared {
     remote: Mutex<Vec<(u32, u32, bool)>>,
     has_remote: AtomicBool,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
-    pub(crate) main_woken: AtomicBool,
+    pub(crate) main_woken: Flag,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) park: Park,
     notifier: Notifier,
@@ -87,7 +87,7 @@ impl Shared {
             local: RefCell::new(VecDeque::new()),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
-            main_woken: AtomicBool::new(false),
+            main_woken: Flag::new(),
             park: Park::new(),
             notifier,
             owner: thread::current().id(),
@@ -149,16 +149,27 @@ impl Shared {
         self.local.borrow_mut().push_back(token);
     }
 
-    /// The next token to run, taking in the wakes from other threads when the local queue is
-    /// empty. Owner thread only.
+    /// The next token to run, taking in the wakes from other threads first when the local
+    /// queue is empty. Owner thread only.
     pub(crate) fn pop(&self) -> Option<u32> {
         let next = self.local.borrow_mut().pop_front();
-        if next.is_some() || !self.has_remote.load(Ordering::SeqCst) {
+        if next.is_some() {
             return next;
+        }
+        self.take_remote();
+        self.local.borrow_mut().pop_front()
+    }
+
+    /// Moves the wakes (and aborts) from other threads into the local run queue, behind
+    /// what is there. The executor calls it at the start of every tick, so tasks that keep
+    /// the local queue busy cannot starve wakes from other threads. Owner thread only.
+    pub(crate) fn take_remote(&self) {
+        if !self.has_remote.load(Ordering::SeqCst) {
+            return;
         }
         // The executor holds no borrow of the states when it asks for the next task.
         let Ok(mut states) = self.states.try_borrow_mut() else {
-            return None;
+            return;
         };
         let remote = {
             // The flag is cleared under the lock: a waker that pushed after the take must
@@ -171,8 +182,6 @@ impl Shared {
         for (token, generation, abort) in remote {
             self.mark(&mut states, token, Some(generation), abort);
         }
-        drop(states);
-        self.local.borrow_mut().pop_front()
     }
 
     /// Whether a task is due. Owner thread only.

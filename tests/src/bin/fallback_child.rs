@@ -1,14 +1,18 @@
 //! A child process for the fallback tests: it takes io_uring away from itself with a seccomp
-//! filter (`seccomp`), or builds a runtime from `RINGAIO_BACKEND` as it is (`env`), then
-//! writes, syncs and reads a file and prints the backend it ran on.
+//! filter (`seccomp`: `io_uring_setup` denied; `seccomp-enter`: only `io_uring_enter`
+//! denied), or builds a runtime from `RINGAIO_BACKEND` as it is (`env`), then writes, syncs
+//! and reads a file and prints the backend it ran on. `seccomp-enter-late` denies
+//! `io_uring_enter` only after a first round trip on the ring, then tries another and
+//! prints how its `block_on` panicked.
 
 use std::io;
 use std::process::ExitCode;
 
 use ringaio::Runtime;
 
-/// Makes `io_uring_setup` fail with EPERM, as Docker's default seccomp profile does.
-fn deny_io_uring() -> io::Result<()> {
+/// Makes the system call `nr` fail with EPERM (for `io_uring_setup`, as Docker's default
+/// seccomp profile does).
+fn deny(nr: libc::c_long) -> io::Result<()> {
     #[cfg(target_arch = "x86_64")]
     const AUDIT_ARCH: u32 = 0xc000_003e;
     #[cfg(target_arch = "aarch64")]
@@ -29,7 +33,7 @@ fn deny_io_uring() -> io::Result<()> {
         jump(JEQ_K, AUDIT_ARCH, 0, 3),
         // seccomp_data.nr (offset 0).
         stmt(LD_W_ABS, 0),
-        jump(JEQ_K, libc::SYS_io_uring_setup as u32, 0, 1),
+        jump(JEQ_K, nr as u32, 0, 1),
         stmt(RET_K, libc::SECCOMP_RET_ERRNO | libc::EPERM as u32),
         stmt(RET_K, libc::SECCOMP_RET_ALLOW),
     ];
@@ -75,11 +79,19 @@ fn round_trip(rt: &Runtime) -> io::Result<()> {
 
 fn main() -> ExitCode {
     let mode = std::env::args().nth(1).unwrap_or_default();
-    if mode == "seccomp" {
-        if let Err(e) = deny_io_uring() {
+    let denied = match mode.as_str() {
+        "seccomp" => Some(libc::SYS_io_uring_setup),
+        "seccomp-enter" => Some(libc::SYS_io_uring_enter),
+        _ => None,
+    };
+    if let Some(nr) = denied {
+        if let Err(e) = deny(nr) {
             eprintln!("cannot install the seccomp filter: {e}");
             return ExitCode::from(3);
         }
+    }
+    if mode == "seccomp-enter-late" {
+        return enter_denied_late();
     }
     let rt = match Runtime::new() {
         Ok(rt) => rt,
@@ -97,4 +109,44 @@ fn main() -> ExitCode {
         println!("reason={reason}");
     }
     ExitCode::SUCCESS
+}
+
+/// A round trip on the ring, then `io_uring_enter` denied and another round trip: its
+/// `block_on` must panic with the error (its request is in the ring and cannot move to the
+/// pool), not loop forever. Prints `panicked=<message>` (exit 0) or why not (exit 1).
+fn enter_denied_late() -> ExitCode {
+    let rt = match Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = round_trip(&rt) {
+        eprintln!("first round trip failed: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("backend={:?}", rt.backend());
+    if let Err(e) = deny(libc::SYS_io_uring_enter) {
+        eprintln!("cannot install the seccomp filter: {e}");
+        return ExitCode::from(3);
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| round_trip(&rt)));
+    match outcome {
+        Ok(res) => {
+            println!("returned={res:?}");
+            ExitCode::FAILURE
+        }
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            println!("panicked={text}");
+            drop(rt);
+            println!("dropped");
+            ExitCode::SUCCESS
+        }
+    }
 }

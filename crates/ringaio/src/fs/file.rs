@@ -12,6 +12,9 @@ use crate::fs::{Metadata, OpenOptions};
 use crate::op::Op;
 use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Statx, Write, WriteV};
 
+/// How many ring round trips `File::close` makes for operations still in flight.
+const CLOSE_REAPS: usize = 2;
+
 /// An open file. All I/O is positioned (`pread`/`pwrite` style): there is no cursor, so one
 /// `File` can serve many concurrent operations.
 ///
@@ -254,16 +257,34 @@ impl File {
         Op::new(Ftruncate::new(&self.fd, len)).await
     }
 
-    /// Closes the file through the ring and reports `close`'s error. If operations on the
-    /// file are still in flight, the fd is closed when the last of them completes instead.
+    /// Closes the file through the ring and reports `close`'s result.
+    ///
+    /// Operations on the file that are still in flight keep the fd open: their futures hold
+    /// it, and so does the runtime for a dropped one until the kernel confirms its cancel.
+    /// `close` first lets the runtime reap what is already on its way back (a cancel sent a
+    /// moment ago); if operations remain, it does not wait for them (one may be a future the
+    /// caller has yet to await) and reports `EBUSY` instead: the fd is then closed when the
+    /// last of them completes, and that close's result is not seen.
     ///
     /// # Errors
-    /// As `close(2)` (EIO on some filesystems). Outside a runtime the fd is closed all the
-    /// same, and the error says there was no runtime.
+    /// As `close(2)` (EIO on some filesystems); `EBUSY` as above. Outside a runtime the fd is
+    /// closed all the same, and the error says there was no runtime.
     pub async fn close(self) -> io::Result<()> {
-        match self.fd.try_unwrap() {
+        let mut shared = self.fd;
+        for _ in 0..CLOSE_REAPS {
+            match shared.try_unwrap() {
+                Ok(fd) => return Op::new(Close::new(fd)).await,
+                // A round trip through the ring lets completions already posted come in.
+                Err(still) => shared = still,
+            }
+            if crate::nop().await.is_err() {
+                break;
+            }
+        }
+        match shared.try_unwrap() {
             Ok(fd) => Op::new(Close::new(fd)).await,
-            Err(_shared) => Ok(()),
+            // Still in flight: it closes when the last of them completes.
+            Err(_still_in_flight) => Err(io::Error::from_raw_os_error(libc::EBUSY)),
         }
     }
 }

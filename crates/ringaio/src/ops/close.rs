@@ -12,7 +12,9 @@ pub(crate) struct Close {
 }
 
 impl Close {
-    /// Takes ownership of `fd`: the kernel closes it, whatever the result.
+    /// Takes ownership of `fd`: the kernel closes it, whatever the result. If the request is
+    /// cancelled before it runs, its waiter closes it (`complete`), or, when nobody waits
+    /// any more, the reactor does.
     pub(crate) fn new(fd: OwnedFd) -> Close {
         Close {
             fd: fd.into_raw_fd(),
@@ -29,8 +31,20 @@ unsafe impl Operation for Close {
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {
-        // The kernel has released the fd, whatever the result.
-        result.map(drop)
+        match result {
+            // Cancelled before it ran (a timeout around it, or shutdown): the fd is still
+            // ours, and closing it is what was asked.
+            Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => {
+                // SAFETY: `Close` owns `fd`, and the kernel never closed it.
+                if unsafe { libc::close(self.fd) } == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            }
+            // Otherwise the kernel has released the fd, whatever the result.
+            other => other.map(drop),
+        }
     }
 
     fn not_submitted(self, error: io::Error) -> io::Result<()> {

@@ -29,12 +29,20 @@ impl<B: IoBufMut> Read<B> {
     }
 }
 
+impl<B: IoBufMut> Read<B> {
+    /// Where in the buffer the bytes go, within its room (a buffer may report less room than
+    /// when the read was made).
+    fn start(&self) -> usize {
+        self.at.min(self.buf.bytes_total())
+    }
+}
+
 // SAFETY: the iocb points into `buf`, whose memory is stable (`IoBufMut`) and owned by self.
 unsafe impl<B: IoBufMut> Operation for Read<B> {
     type Output = (io::Result<usize>, B);
 
     fn iocb(&mut self) -> Iocb {
-        let at = self.at.min(self.buf.bytes_total());
+        let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
         Iocb::pread(Target::Fd(self.fd.raw()), ptr, len, self.pos)
@@ -50,8 +58,12 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         match result {
             Ok(n) => {
                 let n = n as usize;
-                // SAFETY: the kernel wrote `n` bytes from `at`, within bytes_total.
-                unsafe { self.buf.set_init(self.at + n) };
+                // The kernel wrote `n` bytes from where the request started (`start`, as
+                // `iocb` clamped it), no more than the room it was given.
+                let end = (self.start() + n).min(self.buf.bytes_total());
+                // SAFETY: the first `end` bytes are initialized (the ones before `start` were
+                // already, the caller's contract), and `end <= bytes_total()`.
+                unsafe { self.buf.set_init(end) };
                 (Ok(n), self.buf)
             }
             Err(e) => (Err(e), self.buf),

@@ -13,13 +13,20 @@ pub(crate) struct Timeout {
 }
 
 impl Timeout {
+    /// A timer firing `after` from its submission. Durations past what the kernel's
+    /// timespec holds (`i64::MAX` seconds) saturate to that: a timer that never fires, on the
+    /// ring (which saturates it further, to `KTIME_MAX`) and on the reactor's timer list.
     pub(crate) fn new(after: Duration) -> Timeout {
+        // `Timespec` keeps the seconds as an i64: seconds past i64::MAX would wrap negative
+        // (EINVAL from the ring, a one-second timer on the fallback).
+        const MAX_SECS: u64 = i64::MAX as u64;
+        let (sec, nsec) = if after.as_secs() > MAX_SECS {
+            (MAX_SECS, 999_999_999)
+        } else {
+            (after.as_secs(), after.subsec_nanos())
+        };
         Timeout {
-            ts: Box::new(
-                Timespec::new()
-                    .sec(after.as_secs())
-                    .nsec(after.subsec_nanos()),
-            ),
+            ts: Box::new(Timespec::new().sec(sec).nsec(nsec)),
         }
     }
 }
