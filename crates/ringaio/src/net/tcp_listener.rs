@@ -19,7 +19,7 @@ use crate::net::{Incoming, RawAddr, Socket, TcpStream};
 ///     let addr = listener.local_addr()?;
 ///     let client = ringaio::spawn(async move {
 ///         let stream = TcpStream::connect(addr).await?;
-///         let (res, _) = stream.write_all(b"hello").await;
+///         let (res, _) = stream.write_all(&b"hello"[..]).await;
 ///         res
 ///     });
 ///     let (stream, _peer) = listener.accept().await?;
