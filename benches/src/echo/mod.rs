@@ -81,13 +81,43 @@ impl Engine for EchoEngine {
                 serve(listener, conns, msg)
             })?;
         pin_to(CLIENT_CORE);
+        let (process, client) = (cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID), thread_cpu());
         let result = client::run(addr, conns, msg, d);
         let served = server
             .join()
             .map_err(|_| io::Error::other("the echo server panicked"))?;
+        // Everything but the client thread: the server's threads (helpers included).
+        let server_cpu = (cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID) - process)
+            .saturating_sub(thread_cpu() - client);
         served.map_err(|e| io::Error::new(e.kind(), format!("echo server: {e}")))?;
-        result
+        let result = result?;
+        // Throughput on a shared machine says how much CPU the server got; CPU time per
+        // round trip says how much it needed.
+        eprintln!(
+            "           {:<18} server CPU {:>7.2} us per round trip",
+            self.name,
+            server_cpu.as_secs_f64() * 1e6 / result.ops.max(1) as f64
+        );
+        Ok(result)
     }
+}
+
+/// The CPU time `clock` has counted.
+fn cpu_time(clock: libc::clockid_t) -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a live timespec for the call to fill.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// The calling thread's CPU time.
+fn thread_cpu() -> Duration {
+    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
 /// Pins the calling thread to `core` (a machine with fewer cores runs unpinned).
