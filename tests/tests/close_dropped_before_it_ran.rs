@@ -6,11 +6,7 @@ use std::pin::pin;
 
 use ringaio::fs::File;
 use ringaio::Backend;
-use ringaio_tests::{pipe, runtime, TempPath};
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
-}
+use ringaio_tests::{open_fds, pipe, runtime, TempPath};
 
 #[test]
 fn dropped_closes_leak_no_fd() {

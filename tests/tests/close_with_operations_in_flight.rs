@@ -8,14 +8,10 @@ use std::pin::pin;
 
 use ringaio::fs::File;
 use ringaio::Backend;
-use ringaio_tests::{pipe, runtime};
+use ringaio_tests::{open_fds, pipe, runtime};
 
 /// The tests count this process's fds: one at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
-}
 
 #[test]
 fn a_held_operation_makes_close_ebusy_then_the_fd_closes() {

@@ -1,18 +1,15 @@
 //! The accept stream and the receive stream, on both backends (multishot requests on
 //! io_uring, one request after another on the fallback): every connection and byte comes
 //! through; a buffer ring run dry (`ENOBUFS`) re-arms once buffers come back, with no byte
-//! lost or reordered; dropping either stream cancels its request and leaves no slot or fd.
+//! lost or reordered. (Dropping either stream: `net_multishot_drop.rs`.)
 
 use std::net::Shutdown;
-use std::pin::pin;
 use std::time::Duration;
 
 use ringaio::buf::PooledBuf;
-use ringaio::net::{TcpListener, TcpStream, UnixStream};
+use ringaio::net::{TcpListener, TcpStream};
 use ringaio::{Backend, Runtime};
-use ringaio_tests::{
-    loopback, open_fds, runtime, say, tcp_pair, wait_until, watchdog, Rng, BACKENDS,
-};
+use ringaio_tests::{loopback, runtime, say, tcp_pair, watchdog, Rng, BACKENDS};
 
 fn say_mode(rt: &Runtime, what: &str, multishot: bool) {
     if rt.backend() == Backend::Uring && !multishot {
@@ -107,54 +104,6 @@ fn receive_stream(backend: Backend, entries: u16, hold: Option<usize>) {
     });
 }
 
-fn dropped_streams(backend: Backend) {
-    let rt = runtime(backend);
-    rt.block_on(async {
-        // Warm up the blocking pool (its poller's fd) before counting.
-        let (a, b) = UnixStream::pair().expect("pair");
-        let (res, _) = a.write(&b"!"[..]).await;
-        res.expect("write");
-        let (res, _) = b.read(Vec::with_capacity(1)).await;
-        res.expect("read");
-        let before = open_fds();
-
-        let listener = TcpListener::bind(loopback()).expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        {
-            let mut incoming = pin!(listener.incoming());
-            let mut next = pin!(incoming.next());
-            assert!(
-                futures::poll!(next.as_mut()).is_pending(),
-                "nobody connects"
-            );
-            ringaio::time::sleep(Duration::from_millis(5))
-                .await
-                .expect("sleep");
-        }
-        {
-            let mut stream = b.recv_stream(4, 16);
-            let mut next = pin!(stream.next());
-            assert!(futures::poll!(next.as_mut()).is_pending(), "nothing sent");
-            ringaio::time::sleep(Duration::from_millis(5))
-                .await
-                .expect("sleep");
-        }
-        // A connection arriving after the drop is not accepted by a ghost request.
-        let late = TcpStream::connect(addr).await.expect("connect");
-        let (res, _) = a.write(&b"late"[..]).await;
-        res.expect("write");
-        let (res, buf) = b.read(Vec::with_capacity(8)).await;
-        assert_eq!(res.expect("read after the stream"), 4);
-        assert_eq!(&buf[..], b"late");
-        drop((late, listener, a, b));
-        wait_until("the streams' slots and fds to go", || {
-            rt.stats().slots == 0 && open_fds() + 2 <= before
-        })
-        .await;
-    });
-    assert_eq!(rt.stats().slots, 0);
-}
-
 #[test]
 fn accept_stream_on_both_backends() {
     for backend in BACKENDS {
@@ -175,12 +124,5 @@ fn receive_stream_runs_dry_and_rearms() {
         watchdog("receive stream exhaustion", move || {
             receive_stream(backend, 4, Some(4))
         });
-    }
-}
-
-#[test]
-fn dropped_streams_cancel() {
-    for backend in BACKENDS {
-        watchdog("dropped streams", move || dropped_streams(backend));
     }
 }

@@ -506,7 +506,7 @@ mod tests {
         assert_eq!(run(&fixed), -libc::EBADF);
         let invalid = Iocb::pread(Target::Fd(0), std::ptr::null_mut(), 4, 0);
         assert_eq!(run(&invalid), -libc::EINVAL);
-        let ts = io_uring::types::Timespec::new();
+        let ts = crate::Timespec::default();
         assert_eq!(run(&Iocb::timeout(&ts)), -libc::EINVAL);
         assert_eq!(run(&Iocb::async_cancel(7)), -libc::EINVAL);
         let bad = Iocb::pread(Target::Fd(NEVER_OPEN), buf.as_mut_ptr(), 4, 0);

@@ -4,6 +4,8 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
+use crate::memlock;
+
 /// Turns a completion result (byte count or `-errno`) into an `io::Result`.
 ///
 /// This is the one place where a negative result becomes an `io::Error`.
@@ -54,9 +56,9 @@ pub(crate) fn classify_setup_error(err: io::Error) -> io::Error {
                      syscalls to enable it"
                 .to_owned(),
         },
-        libc::ENOMEM => "the ring's memory could not be locked (ENOMEM): raise RLIMIT_MEMLOCK \
-                         (ulimit -l) or use a kernel >= 5.12, which accounts rings to memcg"
-            .to_owned(),
+        libc::ENOMEM => {
+            memlock::setup_enomem_reason(memlock::memlock_limit(), memlock::kernel_version())
+        }
         _ => return err,
     };
     io::Error::new(io::ErrorKind::Unsupported, Unavailable { errno, reason })

@@ -210,7 +210,7 @@ impl Iocb {
     }
 
     /// Fire after the relative time at `ts` (completes with `-ETIME`).
-    pub fn timeout(ts: *const io_uring::types::Timespec) -> Iocb {
+    pub fn timeout(ts: *const crate::Timespec) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Timeout, Target::Fd(-1));
         iocb.addr = ts as u64;
         iocb
@@ -527,7 +527,7 @@ mod tests {
         open.addr = 0;
         einval(open);
         einval(Iocb::timeout(ptr::null()));
-        let ts = io_uring::types::Timespec::new();
+        let ts = crate::Timespec::default();
         let mut timeout = Iocb::timeout(&ts);
         timeout.offset = -1;
         einval(timeout);

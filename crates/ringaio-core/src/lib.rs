@@ -52,22 +52,20 @@ mod context;
 mod error;
 mod fork;
 mod iocb;
+mod memlock;
 mod opcode;
 mod ring;
 mod ring_fd;
 mod sqe;
+mod timespec;
 
 pub use blocking::execute;
 pub use context::{Context, Event};
 pub use error::{cqe_result, is_unavailable, unavailable_reason, Unavailable};
 pub use fork::{fork_generation, forked_error, is_forked_since};
 pub use iocb::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
+pub use memlock::memlock_limit;
 pub use opcode::{OpSet, Opcode};
 pub use ring::{Completion, Completions, Ring, RingBuilder, SetupMode, MAX_ENTRIES, WAIT_TIMEOUT};
-pub use sqe::{build_sqe, cold_sqe, hot_sqe, to_sqe, RawSqe};
-
-/// Re-exported io_uring types that appear in this crate's API.
-pub mod uring {
-    pub use io_uring::squeue::Entry;
-    pub use io_uring::types::Timespec;
-}
+pub use sqe::{build_sqe, cold_sqe, hot_sqe, to_sqe, RawSqe, Sqe};
+pub use timespec::Timespec;

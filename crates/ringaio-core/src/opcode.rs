@@ -162,19 +162,6 @@ impl Opcode {
         }
     }
 
-    /// Whether the request transfers bytes to or from a buffer at a file offset.
-    pub fn is_rw(self) -> bool {
-        matches!(
-            self,
-            Opcode::Pread
-                | Opcode::Pwrite
-                | Opcode::Preadv
-                | Opcode::Pwritev
-                | Opcode::ReadFixed
-                | Opcode::WriteFixed
-        )
-    }
-
     /// Whether the request may name a registered file (`Target::Fixed`) in place of an fd.
     /// (`Close` takes one too, but then closes the registered slot itself.)
     pub fn takes_fixed_file(self) -> bool {

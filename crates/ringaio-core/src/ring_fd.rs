@@ -1,7 +1,7 @@
 //! A ring's own fd registered in the calling thread's io_uring table
 //! (`IORING_REGISTER_RING_FDS`, Linux 5.18): `io_uring_enter` then names the ring by index
-//! and the kernel skips its fd lookup and reference count (about 2 ns per NOP at a batch of
-//! 32 here, measured with `nop_count raw-nosqarray` against `raw-regring`).
+//! and the kernel skips its fd lookup and reference count (measured in docs/benchmarks.md
+//! with `nop_count raw-nosqarray` against `raw-regring`).
 //!
 //! The table is per thread, so the index is used only on the thread that registered it. The
 //! raw calls pass every integer as a `c_long`, as `syscall(2)` takes them.

@@ -1,5 +1,6 @@
 //! The one mapping from an [`Iocb`] to an io_uring submission queue entry.
 
+use std::fmt;
 use std::io;
 
 use io_uring::opcode as op;
@@ -14,7 +15,7 @@ use crate::{Iocb, Opcode, Target};
 ///
 /// # Errors
 /// Whatever [`Iocb::validate`] refuses.
-pub fn to_sqe(iocb: &Iocb) -> io::Result<Entry> {
+pub fn to_sqe(iocb: &Iocb) -> io::Result<Sqe> {
     iocb.validate()?;
     Ok(build_sqe(iocb, iocb.fd, iocb.data))
 }
@@ -23,9 +24,9 @@ pub fn to_sqe(iocb: &Iocb) -> io::Result<Entry> {
 /// iocb's own, or its registered-file slot) with `user_data`. The hot opcodes are filled
 /// field by field ([`hot_sqe`]); the rest goes through the io-uring crate's builders.
 #[inline]
-pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
+pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Sqe {
     match hot_sqe(iocb, target, user_data) {
-        Some(raw) => raw.into_entry(),
+        Some(raw) => raw.into_sqe(),
         None => cold_sqe(iocb, target, user_data),
     }
 }
@@ -35,7 +36,7 @@ pub fn build_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
 ///
 /// Kept apart from the builders so a caller can push it in a branch of its own: a value
 /// that never passes through a builder's out-pointer stays in registers and is stored
-/// straight into the ring (a stack copy stalls on store forwarding, ~9 ns per request).
+/// straight into the ring (a stack copy stalls on store forwarding).
 #[inline(always)]
 pub fn hot_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Option<RawSqe> {
     let code = match iocb.opcode {
@@ -80,15 +81,52 @@ pub fn hot_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Option<RawSqe> {
 
 /// The SQE of any other opcode, through the io-uring crate's builders.
 #[inline(never)]
-pub fn cold_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Entry {
-    if target == iocb.fd {
-        build(iocb).user_data(user_data)
+pub fn cold_sqe(iocb: &Iocb, target: Target, user_data: u64) -> Sqe {
+    let entry = if target == iocb.fd {
+        build(iocb)
     } else {
         build(&Iocb {
             fd: target,
             ..*iocb
         })
-        .user_data(user_data)
+    };
+    Sqe(entry.user_data(user_data))
+}
+
+/// One submission queue entry, as [`to_sqe`] and [`build_sqe`] make it, for
+/// [`Ring::push`](crate::Ring::push). Read its fields with [`fields`](Sqe::fields).
+#[derive(Clone)]
+#[repr(transparent)]
+pub struct Sqe(Entry);
+
+impl Sqe {
+    /// The same entry carrying `user_data`.
+    #[inline]
+    pub fn user_data(self, user_data: u64) -> Sqe {
+        Sqe(self.0.user_data(user_data))
+    }
+
+    /// The entry's fields, as the kernel reads them.
+    pub fn fields(&self) -> RawSqe {
+        RawSqe::of(self)
+    }
+
+    /// The io-uring crate's entry, for the ring.
+    #[inline(always)]
+    pub(crate) fn entry(&self) -> &Entry {
+        &self.0
+    }
+
+    /// An entry the io-uring crate built (the ring's own requests).
+    #[inline(always)]
+    pub(crate) fn from_entry(entry: Entry) -> Sqe {
+        Sqe(entry)
+    }
+}
+
+impl fmt::Debug for Sqe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.fields(), f)
     }
 }
 
@@ -261,8 +299,8 @@ fn build(iocb: &Iocb) -> Entry {
     }
 }
 
-/// The kernel's `struct io_uring_sqe`, field by field, for reading an [`Entry`] back in tests
-/// and diagnostics.
+/// The kernel's `struct io_uring_sqe`, field by field: how the hot opcodes are built, and how
+/// an [`Sqe`] is read back in tests and diagnostics.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RawSqe {
@@ -298,6 +336,7 @@ const _: () = assert!(std::mem::size_of::<RawSqe>() == 64);
 const _: () = assert!(std::mem::size_of::<Entry>() == 64);
 const _: () = assert!(std::mem::size_of::<io_uring::cqueue::Entry>() == 16);
 const _: () = assert!(std::mem::size_of::<Timespec>() == 16);
+const _: () = assert!(std::mem::size_of::<crate::Timespec>() == 16);
 const _: () = assert!(std::mem::size_of::<libc::iovec>() == 16);
 
 impl RawSqe {
@@ -305,9 +344,14 @@ impl RawSqe {
     ///
     /// On x86_64 it is assembled in four 16-byte registers: the ring copies an entry with
     /// 16-byte loads, and a load that spans several smaller stores (field by field) cannot be
-    /// forwarded from the store buffer and stalls (~9 ns per request, measured).
+    /// forwarded from the store buffer and stalls.
     #[inline(always)]
-    pub fn into_entry(self) -> Entry {
+    pub fn into_sqe(self) -> Sqe {
+        Sqe(self.into_entry())
+    }
+
+    #[inline(always)]
+    fn into_entry(self) -> Entry {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{__m128i, _mm_set_epi64x};
@@ -357,11 +401,11 @@ impl RawSqe {
         ]
     }
 
-    /// The fields of `entry`.
-    pub fn of(entry: &Entry) -> RawSqe {
+    /// The fields of `sqe`.
+    pub fn of(sqe: &Sqe) -> RawSqe {
         // SAFETY: `Entry` is `repr(C)` around `io_uring_sqe`, 64 bytes (asserted above) of plain
         // integers, so every bit pattern is a valid `RawSqe`; the read copies it out.
-        unsafe { std::ptr::read_unaligned((entry as *const Entry).cast::<RawSqe>()) }
+        unsafe { std::ptr::read_unaligned((sqe.entry() as *const Entry).cast::<RawSqe>()) }
     }
 }
 
@@ -387,7 +431,7 @@ mod tests {
                 iocb.rw_flags = libc::RWF_NOWAIT;
                 iocb.ioprio = 3;
                 let fast = RawSqe::of(&build_sqe(iocb, target, 0xabc));
-                let slow = RawSqe::of(&build(iocb).user_data(0xabc));
+                let slow = RawSqe::of(&Sqe(build(iocb).user_data(0xabc)));
                 assert_eq!(fast, slow, "{:?}", iocb.opcode);
             }
         }
@@ -396,7 +440,7 @@ mod tests {
         nop.rw_flags = 1;
         nop.ioprio = 3;
         let fast = RawSqe::of(&build_sqe(&nop, nop.fd, 0xabc));
-        let slow = RawSqe::of(&build(&Iocb::noop()).user_data(0xabc));
+        let slow = RawSqe::of(&Sqe(build(&Iocb::noop()).user_data(0xabc)));
         assert_eq!(fast, slow, "NOP");
     }
 }

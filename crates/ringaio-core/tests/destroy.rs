@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 
-use ringaio_core::uring::Timespec;
+use ringaio_core::Timespec;
 use ringaio_core::{Iocb, Target};
 
 /// Bytes waiting in a pipe, without reading them (`FIONREAD`).
@@ -54,7 +54,7 @@ fn drop_with_pipe_reads_in_flight_returns_and_leaves_the_buffers() {
 #[test]
 fn drop_with_a_poll_and_a_long_timeout_in_flight_returns() {
     let (r, _w) = common::pipe();
-    let ts = Timespec::new().sec(3600);
+    let ts = Timespec::from_duration(std::time::Duration::from_secs(3600));
     let poll = Iocb::poll(Target::Fd(r.as_raw_fd()), libc::POLLIN as u32).with_data(1);
     let timeout = Iocb::timeout(&ts).with_data(2);
     let Some(mut ctx) = common::context(4) else {

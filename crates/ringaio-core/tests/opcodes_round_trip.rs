@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use common::{pipe, run, Scratch};
-use ringaio_core::uring::Timespec;
+use ringaio_core::Timespec;
 use ringaio_core::{Event, Iocb, Opcode, Target};
 
 /// The context for a test of `op`, or `None` after printing why the test is skipped.
@@ -298,7 +298,7 @@ fn timeout_fires_with_etime() {
     let Some(mut ctx) = context_for(Opcode::Timeout) else {
         return;
     };
-    let ts = Timespec::new().nsec(1_000_000);
+    let ts = Timespec::from_duration(std::time::Duration::from_millis(1));
     let timeout = Iocb::timeout(&ts).with_data(18);
     // SAFETY: `ts` outlives the call, which reaps the event.
     let res = unsafe { run(&mut ctx, &timeout) }.res;

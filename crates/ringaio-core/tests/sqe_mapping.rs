@@ -7,7 +7,7 @@
 use std::io;
 use std::mem::{offset_of, size_of};
 
-use ringaio_core::uring::Timespec;
+use ringaio_core::Timespec;
 use ringaio_core::{to_sqe, Iocb, Opcode, RawSqe, Target};
 
 const IORING_OP_NOP: u8 = 0;

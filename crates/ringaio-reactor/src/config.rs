@@ -38,6 +38,7 @@ impl Backend {
 
 /// How to build a [`Reactor`](crate::Reactor).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// SQ entries. Default 256. The CQ: see `cq_entries`.
     pub entries: u32,

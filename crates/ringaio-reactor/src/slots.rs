@@ -18,10 +18,17 @@ pub(crate) type Resources = Box<dyn Any>;
 /// One CQE's worth of result: bytes, fd, mask or `-errno`, and the CQE flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcome {
-    /// The CQE result.
+    /// The CQE result, or [`Outcome::ABANDONED`].
     pub result: i32,
     /// The CQE flags.
     pub flags: u32,
+}
+
+impl Outcome {
+    /// The result of a request that shutdown gave up on (past `Config::shutdown_timeout`):
+    /// the kernel may still read or write its memory, which the caller must leak, never free
+    /// or reuse. Not an errno (no kernel result is this negative).
+    pub const ABANDONED: i32 = i32::MIN;
 }
 
 /// Who runs a request.
@@ -348,6 +355,14 @@ impl Slots {
             self.free(key.index());
             return Poll::Ready(outcome);
         }
+        if slot.state & LEAKED != 0 {
+            // Shutdown gave up: no result will ever come. Say so, rather than stay pending.
+            self.free(key.index());
+            return Poll::Ready(Outcome {
+                result: Outcome::ABANDONED,
+                flags: 0,
+            });
+        }
         slot.register(waker, task());
         Poll::Pending
     }
@@ -658,6 +673,19 @@ mod tests {
         let key = slots.insert(&close(44), KERNEL, Route::Ring, NO_TASK);
         slots.finish(key, ok(0));
         assert_eq!(slots.release(key, || unreachable!()), Release::Done);
+        assert_eq!(slots.len(), 0);
+    }
+
+    #[test]
+    fn a_waiter_polling_a_given_up_request_is_told_so() {
+        let mut slots = Slots::default();
+        let key = slots.insert(&Iocb::noop(), KERNEL, Route::Ring, NO_TASK);
+        assert_eq!(slots.leak_all_held(), 1);
+        let (_, w) = waker();
+        assert_eq!(
+            slots.poll(key, &w, || NO_TASK),
+            Poll::Ready(ok(Outcome::ABANDONED))
+        );
         assert_eq!(slots.len(), 0);
     }
 

@@ -49,15 +49,10 @@ impl Timers {
 /// The relative duration in a `Timeout` request's timespec.
 ///
 /// # Safety
-/// - `addr` points at a live `io_uring::types::Timespec` (the request's submitter promised so).
+/// - `addr` points at a live [`Timespec`](ringaio_core::Timespec) (the request's submitter
+///   promised so).
 pub(crate) unsafe fn timespec_duration(addr: u64) -> Duration {
-    #[repr(C)]
-    struct KernelTimespec {
-        sec: i64,
-        nsec: i64,
-    }
-    const _: () = assert!(std::mem::size_of::<KernelTimespec>() == 16);
-    // SAFETY: the caller promises a live Timespec, which is `__kernel_timespec` (two i64s).
-    let ts = unsafe { std::ptr::read_unaligned(addr as usize as *const KernelTimespec) };
-    Duration::new(ts.sec.max(0) as u64, ts.nsec.clamp(0, 999_999_999) as u32)
+    // SAFETY: the caller promises a live `Timespec`.
+    let ts = unsafe { std::ptr::read_unaligned(addr as usize as *const ringaio_core::Timespec) };
+    ts.to_duration()
 }

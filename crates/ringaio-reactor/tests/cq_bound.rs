@@ -55,11 +55,12 @@ fn bounded(reactor: &Reactor, uring: bool) {
 }
 
 fn flood(backend: Backend) {
-    let reactor = common::reactor_with(Config {
-        backend,
-        entries: ENTRIES,
-        cq_entries: Some(2 * ENTRIES),
-        ..Config::default()
+    let reactor = common::reactor_with({
+        let mut config = Config::default();
+        config.backend = backend;
+        config.entries = ENTRIES;
+        config.cq_entries = Some(2 * ENTRIES);
+        config
     });
     if !common::got(&reactor, backend) {
         return;
@@ -223,10 +224,11 @@ fn more_requests_than_the_cq_holds() {
 
 #[test]
 fn released_while_queued_never_reaches_the_kernel() {
-    let reactor = common::reactor_with(Config {
-        entries: ENTRIES,
-        cq_entries: Some(2 * ENTRIES),
-        ..Config::default()
+    let reactor = common::reactor_with({
+        let mut config = Config::default();
+        config.entries = ENTRIES;
+        config.cq_entries = Some(2 * ENTRIES);
+        config
     });
     if !common::uring_or_skip(&reactor, "queued requests") {
         return;
@@ -275,19 +277,21 @@ fn released_while_queued_never_reaches_the_kernel() {
 #[test]
 fn a_cq_too_small_for_a_budget_is_refused() {
     for cq in [0, 1, 2, 4, 7] {
-        let err = Reactor::new(&Config {
-            entries: 1,
-            cq_entries: Some(cq),
-            ..Config::default()
+        let err = Reactor::new(&{
+            let mut config = Config::default();
+            config.entries = 1;
+            config.cq_entries = Some(cq);
+            config
         })
         .expect_err("too small");
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "cq {cq}");
         assert!(err.to_string().contains("cq_entries"), "{err}");
     }
-    let reactor = common::reactor_with(Config {
-        entries: 1,
-        cq_entries: Some(ringaio_reactor::MIN_CQ_ENTRIES),
-        ..Config::default()
+    let reactor = common::reactor_with({
+        let mut config = Config::default();
+        config.entries = 1;
+        config.cq_entries = Some(ringaio_reactor::MIN_CQ_ENTRIES);
+        config
     });
     if !common::uring_or_skip(&reactor, "the smallest CQ") {
         return;

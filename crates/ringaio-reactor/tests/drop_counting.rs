@@ -195,10 +195,11 @@ struct PathRes {
 
 #[test]
 fn shutdown_timeout_leaks_what_the_pool_still_uses() {
-    let reactor = common::reactor_with(Config {
-        backend: Backend::Fallback,
-        shutdown_timeout: Duration::from_millis(100),
-        ..Config::default()
+    let reactor = common::reactor_with({
+        let mut config = Config::default();
+        config.backend = Backend::Fallback;
+        config.shutdown_timeout = Duration::from_millis(100);
+        config
     });
     let fifo = Fifo::new("leak");
     let token = Arc::new(());

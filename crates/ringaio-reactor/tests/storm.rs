@@ -377,9 +377,10 @@ fn storm_of_reads_with_releases_and_cancels() {
             Backend::Uring => TOTAL,
             Backend::Fallback => TOTAL_FALLBACK,
         };
-        let config = Config {
-            backend,
-            ..Config::default()
+        let config = {
+            let mut config = Config::default();
+            config.backend = backend;
+            config
         };
         storm(config, total, &file, &data);
     }
@@ -390,9 +391,10 @@ fn storm_of_reads_with_releases_and_cancels() {
 #[test]
 fn storm_on_the_pool_beside_a_ring() {
     let (file, data) = data_file("beside");
-    let config = Config {
-        forbid: vec![Opcode::Pread],
-        ..Config::default()
+    let config = {
+        let mut config = Config::default();
+        config.forbid = vec![Opcode::Pread];
+        config
     };
     storm(config, TOTAL_FALLBACK / 3, &file, &data);
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use ringaio_core::{cqe_result, Iocb};
-use ringaio_reactor::{Key, Polled, Reactor};
+use ringaio_reactor::{Key, Outcome, Polled, Reactor};
 
 use crate::context;
 
@@ -43,7 +43,34 @@ pub(crate) unsafe trait Operation: 'static {
     {
         self.complete(Err(error))
     }
+
+    /// The output when the runtime shut down and gave up on the request
+    /// (`shutdown_timeout`): the kernel may still use the memory the request points at, so
+    /// that memory must be leaked. `Ok` with `error` where the output can be made without
+    /// handing that memory back; by default `Err(self)`, and the operation then stays
+    /// pending for ever, its memory leaked: no sound answer exists.
+    fn abandoned(self, error: io::Error) -> Result<Self::Output, Self>
+    where
+        Self: Sized,
+    {
+        let _ = error;
+        Err(self)
+    }
 }
+
+/// `Operation::abandoned` for operations whose output holds none of the request's memory:
+/// the operation (and what it points at) is leaked, the output is `Err(error)`.
+macro_rules! abandon_by_leaking {
+    () => {
+        // Some operations own nothing with a destructor (a NOP): forgetting them is harmless.
+        #[allow(clippy::forget_non_drop)]
+        fn abandoned(self, error: std::io::Error) -> Result<Self::Output, Self> {
+            std::mem::forget(self);
+            Ok(Err(error))
+        }
+    };
+}
+pub(crate) use abandon_by_leaking;
 
 /// An operation: submitted on its first poll (or at creation, with [`Op::start`]); awaiting
 /// it gives the output. Dropping it before completion cancels the request, and the reactor
@@ -52,8 +79,8 @@ pub(crate) unsafe trait Operation: 'static {
 // zero words then the operation, which compilers write with aligned stores that the first
 // poll's loads of `reactor` and `key` are forwarded from. With the operation (one byte, for
 // a NOP) first, a `Vec` of fresh NOPs was filled with 16-byte stores at odd offsets, and
-// every first poll stalled on a load straddling two of them: 115 -> 108 ns per joined NOP
-// (`nop_count ringaio-join`); the read path is unchanged within noise.
+// every first poll stalled on a load straddling two of them (figures in docs/benchmarks.md,
+// `nop_count ringaio-join`).
 #[repr(C)]
 pub(crate) struct Op<T: Operation> {
     /// The reactor the request went to, from submission on.
@@ -97,6 +124,10 @@ impl<T: Operation> Op<T> {
     /// Submits the request, naming `cx`'s task as its waiter when given.
     fn submit(&mut self, cx: Option<&Context<'_>>) -> io::Result<()> {
         let Some(data) = self.data.as_mut() else {
+            if self.reactor.is_some() {
+                // Abandoned at shutdown (`abandon`): pending for ever.
+                return Ok(());
+            }
             finish_again();
         };
         let reactor = context::reactor()?;
@@ -154,8 +185,27 @@ impl<T: Operation> Future for Op<T> {
             }
         };
         match this.data.take() {
+            Some(data) if outcome.result == Outcome::ABANDONED => abandon(data),
             Some(data) => Poll::Ready(data.complete(cqe_result(outcome.result))),
             None => finish_again(),
+        }
+    }
+}
+
+/// The shut-down runtime gave up on the request: the output if one can be made without the
+/// request's memory, else pending for ever (the `Op` keeps neither key nor data, so later
+/// polls stay pending too), the memory leaked.
+#[cold]
+#[inline(never)]
+fn abandon<T: Operation>(data: T) -> Poll<T::Output> {
+    let error = io::Error::other(
+        "the runtime shut down and gave up waiting for this request (shutdown_timeout)",
+    );
+    match data.abandoned(error) {
+        Ok(output) => Poll::Ready(output),
+        Err(data) => {
+            std::mem::forget(data);
+            Poll::Pending
         }
     }
 }

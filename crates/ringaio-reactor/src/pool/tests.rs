@@ -9,6 +9,8 @@ use ringaio_core::Target;
 static HOOKED: AtomicU64 = AtomicU64::new(0);
 type Hook = Box<dyn FnMut() + Send>;
 static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+/// Held by each test that installs a hook: one at a time.
+static HOOKING: Mutex<()> = Mutex::new(());
 
 /// Called by the poller between taking a job out of `waiting` and trying its syscall.
 pub(super) fn before_try(user_data: u64) {
@@ -48,6 +50,7 @@ fn result_of(pool: &Pool, user_data: u64) -> Option<i32> {
 #[test]
 fn cancel_during_a_retry_is_not_lost() {
     const JOB: u64 = 0x5eed;
+    let _one_at_a_time = HOOKING.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..50 {
         let mut pool = Pool::new(2, Notifier::new().expect("eventfd"));
         let (rd, wr) = pipe();
@@ -151,4 +154,67 @@ fn closures_run_panic_and_cancel() {
         2,
         "the cancelled closure never ran"
     );
+}
+
+/// The same race through the reactor, with a drop-counting buffer: a read of a pipe whose
+/// byte another reader takes while the poller tries it is released (its future dropped)
+/// right then. The buffer must be freed once the cancel lands; before the fix the read went
+/// back to waiting and the reactor held the buffer for good.
+#[test]
+fn released_read_frees_its_buffer_when_cancelled_during_a_retry() {
+    use std::sync::mpsc;
+
+    use crate::key::Id;
+    use crate::{Backend, Config, Reactor};
+
+    let _one_at_a_time = HOOKING.lock().unwrap_or_else(|e| e.into_inner());
+    let reactor = Reactor::new(&Config {
+        backend: Backend::Fallback,
+        ..Config::default()
+    })
+    .expect("reactor");
+    let (rd, wr) = pipe();
+    // SAFETY: writes one byte from a live array.
+    let wrote = unsafe { libc::write(wr.as_raw_fd(), b"x".as_ptr().cast(), 1) };
+    assert_eq!(wrote, 1);
+    let alive = Arc::new(());
+    let mut buf = (alive.clone(), vec![0u8; 8]);
+    let iocb = Iocb::pread(Target::Fd(rd.as_raw_fd()), buf.1.as_mut_ptr(), 8, 0);
+    // The poller tells us when it is about to try the read, and waits for our release.
+    let (trying_tx, trying_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let rfd = rd.as_raw_fd();
+    // A fresh reactor's first request takes slot 0 at generation 1: hook it before the
+    // poller can see it.
+    let hooked = Id::new(0, 1).user_data();
+    *HOOK.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(move || {
+        let mut b = [0u8; 1];
+        // SAFETY: reads one byte into a live array.
+        unsafe { libc::read(rfd, b.as_mut_ptr().cast(), 1) };
+        let _ = trying_tx.send(());
+        let _ = go_rx.recv_timeout(Duration::from_secs(10));
+    }));
+    HOOKED.store(hooked, Ordering::SeqCst);
+    // SAFETY: `buf` is handed to the reactor by `release` below, before it could be freed.
+    let key = unsafe { reactor.submit(&iocb) }.expect("submit");
+    assert_eq!(key.id().user_data(), hooked, "the first request's slot");
+    trying_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the poller tries the read");
+    reactor.release(key, buf);
+    let _ = go_tx.send(());
+    let mut freed = false;
+    for _ in 0..2_000 {
+        let _ = reactor.park(Some(Duration::from_millis(5)));
+        if Arc::strong_count(&alive) == 1 {
+            freed = true;
+            break;
+        }
+    }
+    HOOKED.store(0, Ordering::SeqCst);
+    assert!(
+        freed,
+        "the released read still holds its buffer: the cancel was lost"
+    );
+    drop(wr);
 }

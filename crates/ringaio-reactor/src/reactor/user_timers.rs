@@ -26,10 +26,10 @@ impl Inner {
         iocb.validate()?;
         // SAFETY: validate() checked the pointer is non-null; the caller keeps it valid.
         let after = unsafe { timespec_duration(iocb.addr) };
-        let key = self.slots.insert(iocb, KERNEL, Route::Timer, task);
+        let id = self.slots.insert(iocb, KERNEL, Route::Timer, task);
         if let Some(deadline) = Instant::now().checked_add(after) {
-            self.timers.insert(deadline, key);
+            self.timers.insert(deadline, id);
         }
-        Ok(key)
+        Ok(id)
     }
 }

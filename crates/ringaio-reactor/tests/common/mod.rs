@@ -38,9 +38,10 @@ pub(crate) fn note(what: impl std::fmt::Display) {
 
 /// A reactor with the default configuration on `backend`.
 pub(crate) fn reactor(backend: Backend) -> Reactor {
-    reactor_with(Config {
-        backend,
-        ..Config::default()
+    reactor_with({
+        let mut config = Config::default();
+        config.backend = backend;
+        config
     })
 }
 

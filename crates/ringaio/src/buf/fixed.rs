@@ -77,7 +77,8 @@ impl FixedBufPool {
     /// # Errors
     /// `InvalidInput` for 0 buffers, more than [`MAX_FIXED_BUFFERS`], or a zero or overflowing
     /// size; `OutOfMemory`; no current runtime; `IORING_REGISTER_BUFFERS` errors (EBUSY when
-    /// the ring has a pool already, ENOMEM over the memlock limit).
+    /// the ring has a pool already). When the kernel refuses to pin the buffers (over the
+    /// `RLIMIT_MEMLOCK` limit), `OutOfMemory` with a message naming the limit and its value.
     pub fn new(count: u16, size: usize) -> io::Result<FixedBufPool> {
         let invalid = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_owned());
         if count == 0 || count > MAX_FIXED_BUFFERS || size == 0 {
@@ -130,7 +131,7 @@ impl FixedBufPool {
                 match slot {
                     Some(slot) => inner.slots.push(slot),
                     // `inner` drops: its slots go back, then the memory is freed.
-                    None => return Err(io::Error::other("could not register a pool buffer")),
+                    None => return Err(refused(None, size, total)),
                 }
             }
         } else {
@@ -139,8 +140,12 @@ impl FixedBufPool {
             // alive.
             match unsafe { reactor.register_buffers(&iovecs) } {
                 Ok(true) => inner.registered = Some(Rc::downgrade(&reactor)),
-                Ok(false) => {}          // fallback mode: plain buffers.
-                Err(e) => return Err(e), // `inner` drops and frees the memory.
+                Ok(false) => {} // fallback mode: plain buffers.
+                // `inner` drops and frees the memory.
+                Err(e) if e.raw_os_error() == Some(libc::ENOMEM) => {
+                    return Err(refused(Some(e), size, total))
+                }
+                Err(e) => return Err(e),
             }
         }
         Ok(FixedBufPool {
@@ -274,4 +279,25 @@ unsafe impl IoBufMut for FixedBuf {
     unsafe fn set_init(&mut self, pos: usize) {
         self.len = self.len.max(pos.min(self.pool.size));
     }
+}
+
+/// The error for buffers the kernel refused to register (`ENOMEM` from the registration, or
+/// a slot the reactor could not fill, when `cause` is `None`): pinned memory counts against
+/// `RLIMIT_MEMLOCK`, so name the limit when it applies.
+fn refused(cause: Option<io::Error>, size: usize, total: usize) -> io::Error {
+    let cause = cause.map_or_else(String::new, |e| format!(" ({e})"));
+    let why = match ringaio_core::memlock_limit() {
+        Some(limit) => format!(
+            "registered buffers are pinned and count against RLIMIT_MEMLOCK, which is {} KiB \
+             here ({} KiB asked for): raise it (ulimit -l) or ask for fewer or smaller buffers",
+            limit / 1024,
+            total / 1024
+        ),
+        None if size > 1 << 30 => "a registered buffer may be at most 1 GiB".to_owned(),
+        None => "the kernel refused to pin them".to_owned(),
+    };
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!("could not register the pool's buffers{cause}: {why}"),
+    )
 }

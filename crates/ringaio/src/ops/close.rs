@@ -26,6 +26,8 @@ impl Close {
 unsafe impl Operation for Close {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::close(Target::Fd(self.fd))
     }

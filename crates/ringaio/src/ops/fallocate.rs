@@ -29,6 +29,8 @@ impl Fallocate {
 unsafe impl Operation for Fallocate {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::fallocate(Target::Fd(self.fd.raw()), self.mode, self.offset, self.len)
     }

@@ -25,6 +25,8 @@ impl Fsync {
 unsafe impl Operation for Fsync {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::fsync(Target::Fd(self.fd.raw()), self.datasync)
     }

@@ -25,6 +25,8 @@ impl Ftruncate {
 unsafe impl Operation for Ftruncate {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::ftruncate(Target::Fd(self.fd.raw()), self.len)
     }

@@ -12,6 +12,8 @@ pub(crate) struct Nop;
 unsafe impl Operation for Nop {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::noop()
     }

@@ -29,6 +29,8 @@ impl Open {
 unsafe impl Operation for Open {
     type Output = io::Result<OwnedFd>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         Iocb::openat(libc::AT_FDCWD, &self.path, self.flags, self.mode)
     }

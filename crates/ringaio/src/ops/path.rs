@@ -18,6 +18,8 @@ pub(crate) enum PathOp {
 unsafe impl Operation for PathOp {
     type Output = io::Result<()>;
 
+    crate::op::abandon_by_leaking!();
+
     fn iocb(&mut self) -> Iocb {
         let cwd = libc::AT_FDCWD;
         match self {

@@ -3,8 +3,8 @@
 use std::io;
 use std::time::Duration;
 
-use ringaio_core::uring::Timespec;
 use ringaio_core::Iocb;
+use ringaio_core::Timespec;
 
 use crate::op::Operation;
 
@@ -17,16 +17,8 @@ impl Timeout {
     /// timespec holds (`i64::MAX` seconds) saturate to that: a timer that never fires, on the
     /// ring (which saturates it further, to `KTIME_MAX`) and on the reactor's timer list.
     pub(crate) fn new(after: Duration) -> Timeout {
-        // `Timespec` keeps the seconds as an i64: seconds past i64::MAX would wrap negative
-        // (EINVAL from the ring, a one-second timer on the fallback).
-        const MAX_SECS: u64 = i64::MAX as u64;
-        let (sec, nsec) = if after.as_secs() > MAX_SECS {
-            (MAX_SECS, 999_999_999)
-        } else {
-            (after.as_secs(), after.subsec_nanos())
-        };
         Timeout {
-            ts: Box::new(Timespec::new().sec(sec).nsec(nsec)),
+            ts: Box::new(Timespec::from_duration(after)),
         }
     }
 }
@@ -34,6 +26,8 @@ impl Timeout {
 // SAFETY: the timespec is boxed: heap memory owned by self.
 unsafe impl Operation for Timeout {
     type Output = io::Result<()>;
+
+    crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
         Iocb::timeout(&*self.ts)
