@@ -105,6 +105,34 @@ impl Drop for TempPath {
     }
 }
 
+/// A fresh, empty directory, removed with everything in it when dropped.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A new directory in `dir` (pass `env!("CARGO_TARGET_TMPDIR")`), unique in this process.
+    ///
+    /// # Panics
+    /// When it cannot be created.
+    pub fn new(dir: impl AsRef<Path>, tag: &str) -> TempDir {
+        let path = TempPath::new(dir, tag).path().to_owned();
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap_or_else(|e| panic!("mkdir {}: {e}", path.display()));
+        TempDir(path)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A pipe as two std files: `(read end, write end)`, both blocking and close-on-exec.
 ///
 /// # Errors

@@ -102,9 +102,14 @@ fn empty_buffers(backend: Backend) {
             .open(tmp.path())
             .await
             .expect("open");
+        // A read into no room is an error, not an Ok(0) that reads as the end of the file.
         let (res, buf) = file.read_at(Vec::new(), 0).await;
-        assert_eq!(res.expect("zero-length read"), 0);
+        let e = res.expect_err("zero-capacity read");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         assert!(buf.is_empty());
+        let (res, _) = file.readv_at(vec![Vec::<u8>::new()], 0).await;
+        let e = res.expect_err("zero-capacity vectored read");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         let (res, _) = file.read_exact_at(Vec::new(), 3).await;
         res.expect("zero-length read_exact");
         let (res, _) = file.write_at(Vec::new(), 0).await;

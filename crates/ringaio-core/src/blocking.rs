@@ -22,6 +22,7 @@ use crate::{Iocb, Opcode, Target};
 /// | `Noop` | none; 0 |
 /// | `Openat`, `Close`, `Statx`, `Fallocate` | `openat` (with `O_CLOEXEC` added), `close`, `statx`, `fallocate` |
 /// | `Unlinkat`, `Renameat`, `Mkdirat` | `unlinkat`, `renameat2`, `mkdirat` |
+/// | `Fadvise`, `SyncFileRange`, `Symlinkat`, `Linkat` | `posix_fadvise`, `sync_file_range`, `symlinkat`, `linkat` |
 ///
 /// Where it differs from the ring:
 /// - `Timeout` and `AsyncCancel` act on the ring's own queue, so the caller (the reactor)
@@ -133,6 +134,32 @@ pub unsafe fn execute(iocb: &Iocb) -> i32 {
             let len = iocb.len as libc::off_t;
             // SAFETY: ftruncate takes no pointer.
             retry(|| unsafe { libc::ftruncate(fd, len) } as isize)
+        }
+        Opcode::Fadvise => {
+            // `validate` bounds the length by u32::MAX. posix_fadvise returns the error
+            // number itself rather than setting errno.
+            let len = iocb.len as libc::off_t;
+            // SAFETY: posix_fadvise takes no pointer.
+            match unsafe { libc::posix_fadvise(fd, off, len, iocb.flags as libc::c_int) } {
+                0 => 0,
+                e => -e,
+            }
+        }
+        Opcode::SyncFileRange => {
+            let len = iocb.len as libc::off_t;
+            // SAFETY: sync_file_range takes no pointer.
+            retry(|| unsafe { libc::sync_file_range(fd, off, len, iocb.flags) } as isize)
+        }
+        Opcode::Symlinkat => {
+            let link = iocb.addr2 as usize as *const libc::c_char;
+            // SAFETY: the caller keeps both paths valid C strings until we return.
+            retry(|| unsafe { libc::symlinkat(path, fd, link) } as isize)
+        }
+        Opcode::Linkat => {
+            let new = iocb.addr2 as usize as *const libc::c_char;
+            let flags = iocb.flags as libc::c_int;
+            // SAFETY: the caller keeps both paths valid C strings until we return.
+            retry(|| unsafe { libc::linkat(fd, path, iocb.fd2, new, flags) } as isize)
         }
         Opcode::Timeout | Opcode::AsyncCancel => -libc::EINVAL,
         Opcode::Socket

@@ -209,6 +209,45 @@ impl Iocb {
         iocb
     }
 
+    /// Advise the kernel about `len` bytes at `offset` (0: to the end of the file; at most
+    /// `u32::MAX`, the SQE's length field): `advice` is a `POSIX_FADV_*` value.
+    pub fn fadvise(fd: Target, offset: u64, len: u64, advice: i32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Fadvise, fd);
+        iocb.offset = offset as i64;
+        iocb.len = len;
+        iocb.flags = advice as u32;
+        iocb
+    }
+
+    /// `sync_file_range` of `len` bytes at `offset` (0: to the end of the file; at most
+    /// `u32::MAX`) with `SYNC_FILE_RANGE_*` `flags`.
+    pub fn sync_file_range(fd: Target, offset: u64, len: u64, flags: u32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::SyncFileRange, fd);
+        iocb.offset = offset as i64;
+        iocb.len = len;
+        iocb.flags = flags;
+        iocb
+    }
+
+    /// Create a symbolic link `linkpath` (relative to `newdir`) pointing at `target`.
+    pub fn symlinkat(target: &CStr, newdir: RawFd, linkpath: &CStr) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Symlinkat, Target::Fd(newdir));
+        iocb.addr = target.as_ptr() as u64;
+        iocb.addr2 = linkpath.as_ptr() as u64;
+        iocb
+    }
+
+    /// Create a hard link `new` (relative to `newdir`) to `old` (relative to `olddir`);
+    /// `flags` may hold `AT_SYMLINK_FOLLOW`.
+    pub fn linkat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: i32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Linkat, Target::Fd(olddir));
+        iocb.addr = old.as_ptr() as u64;
+        iocb.fd2 = newdir;
+        iocb.addr2 = new.as_ptr() as u64;
+        iocb.flags = flags as u32;
+        iocb
+    }
+
     /// Fire after the relative time at `ts` (completes with `-ETIME`).
     pub fn timeout(ts: *const crate::Timespec) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Timeout, Target::Fd(-1));
@@ -384,7 +423,7 @@ impl Iocb {
                     return einval();
                 }
             }
-            Opcode::Statx | Opcode::Renameat => {
+            Opcode::Statx | Opcode::Renameat | Opcode::Symlinkat | Opcode::Linkat => {
                 if self.addr == 0 || self.addr2 == 0 {
                     return einval();
                 }
@@ -402,6 +441,12 @@ impl Iocb {
             Opcode::Timeout => {
                 // `offset` is the completion count, a u32 for the kernel.
                 if self.addr == 0 || self.offset < 0 || self.offset > i64::from(u32::MAX) {
+                    return einval();
+                }
+            }
+            Opcode::Fadvise | Opcode::SyncFileRange => {
+                // The SQE's length field is 32 bits wide.
+                if self.addr != 0 || self.offset < 0 || self.len > u64::from(u32::MAX) {
                     return einval();
                 }
             }

@@ -52,36 +52,44 @@ pub enum Opcode {
     AsyncCancel = 26,
     /// `ftruncate(2)` to `Iocb::len` bytes (`IORING_OP_FTRUNCATE`, Linux 6.9).
     Ftruncate = 27,
+    /// `posix_fadvise(2)`: advice in `Iocb::flags` (`IORING_OP_FADVISE`).
+    Fadvise = 40,
+    /// `sync_file_range(2)`: flags in `Iocb::flags` (`IORING_OP_SYNC_FILE_RANGE`).
+    SyncFileRange = 41,
+    /// `symlinkat(2)` (`IORING_OP_SYMLINKAT`, Linux 5.15).
+    Symlinkat = 42,
+    /// `linkat(2)` (`IORING_OP_LINKAT`, Linux 5.15).
+    Linkat = 43,
     /// `socket(2)` (`IORING_OP_SOCKET`, Linux 5.19); the result is the new fd.
-    Socket = 40,
+    Socket = 44,
     /// `connect(2)` to the `sockaddr` at `addr` of `len` bytes (`IORING_OP_CONNECT`).
-    Connect = 41,
+    Connect = 45,
     /// `accept4(2)` (`IORING_OP_ACCEPT`); the result is the new fd.
-    Accept = 42,
+    Accept = 46,
     /// `send(2)` from one buffer (`IORING_OP_SEND`).
-    Send = 43,
+    Send = 47,
     /// `recv(2)` into one buffer (`IORING_OP_RECV`).
-    Recv = 44,
+    Recv = 48,
     /// `sendmsg(2)` of the `msghdr` at `addr` (`IORING_OP_SENDMSG`).
-    SendMsg = 45,
+    SendMsg = 49,
     /// `recvmsg(2)` into the `msghdr` at `addr` (`IORING_OP_RECVMSG`).
-    RecvMsg = 46,
+    RecvMsg = 50,
     /// `shutdown(2)`, `how` in `flags` (`IORING_OP_SHUTDOWN`).
-    Shutdown = 47,
+    Shutdown = 51,
     /// Zero-copy `send(2)` (`IORING_OP_SEND_ZC`, Linux 6.0): a result CQE with
     /// `IORING_CQE_F_MORE`, then a notification CQE once the kernel is done with the buffer.
-    SendZc = 48,
+    SendZc = 52,
     /// Multishot `accept4(2)` (`IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT`, Linux 5.19):
     /// one CQE per connection, each a new fd, until a CQE without `IORING_CQE_F_MORE`.
-    AcceptMulti = 49,
+    AcceptMulti = 53,
     /// Multishot `recv(2)` into buffers picked from provided buffer ring `buf_index`
     /// (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT`, Linux 6.0): one CQE per message.
-    RecvMulti = 50,
+    RecvMulti = 54,
 }
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 31] = [
+    pub const ALL: [Opcode; 35] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -102,6 +110,10 @@ impl Opcode {
         Opcode::Timeout,
         Opcode::AsyncCancel,
         Opcode::Ftruncate,
+        Opcode::Fadvise,
+        Opcode::SyncFileRange,
+        Opcode::Symlinkat,
+        Opcode::Linkat,
         Opcode::Socket,
         Opcode::Connect,
         Opcode::Accept,
@@ -150,6 +162,10 @@ impl Opcode {
             Opcode::Timeout => op::Timeout::CODE,
             Opcode::AsyncCancel => op::AsyncCancel::CODE,
             Opcode::Ftruncate => op::Ftruncate::CODE,
+            Opcode::Fadvise => op::Fadvise::CODE,
+            Opcode::SyncFileRange => op::SyncFileRange::CODE,
+            Opcode::Symlinkat => op::SymlinkAt::CODE,
+            Opcode::Linkat => op::LinkAt::CODE,
             Opcode::Socket => op::Socket::CODE,
             Opcode::Connect => op::Connect::CODE,
             Opcode::Accept | Opcode::AcceptMulti => op::Accept::CODE,
@@ -179,6 +195,8 @@ impl Opcode {
                 | Opcode::Close
                 | Opcode::Fallocate
                 | Opcode::Ftruncate
+                | Opcode::Fadvise
+                | Opcode::SyncFileRange
                 | Opcode::Connect
                 | Opcode::Accept
                 | Opcode::Send

@@ -252,6 +252,34 @@ fn build(iocb: &Iocb) -> Entry {
         Opcode::Ftruncate => {
             with_target!(iocb.fd, |fd| op::Ftruncate::new(fd, iocb.len).build())
         }
+        // `validate` bounds both lengths by u32::MAX.
+        Opcode::Fadvise => with_target!(iocb.fd, |fd| op::Fadvise::new(
+            fd,
+            iocb.len as libc::off_t,
+            iocb.flags as i32
+        )
+        .offset(off)
+        .build()),
+        Opcode::SyncFileRange => {
+            with_target!(iocb.fd, |fd| op::SyncFileRange::new(fd, iocb.len as u32)
+                .offset(off)
+                .flags(iocb.flags)
+                .build())
+        }
+        Opcode::Symlinkat => op::SymlinkAt::new(
+            raw_fd(iocb.fd),
+            iocb.path(),
+            iocb.addr2 as usize as *const libc::c_char,
+        )
+        .build(),
+        Opcode::Linkat => op::LinkAt::new(
+            raw_fd(iocb.fd),
+            iocb.path(),
+            Fd(iocb.fd2),
+            iocb.addr2 as usize as *const libc::c_char,
+        )
+        .flags(iocb.flags as i32)
+        .build(),
         Opcode::Socket => op::Socket::new(iocb.fd2, iocb.flags as i32, iocb.mode as i32).build(),
         Opcode::Connect => with_target!(iocb.fd, |fd| op::Connect::new(
             fd,

@@ -29,6 +29,10 @@ const IORING_OP_RENAMEAT: u8 = 35;
 const IORING_OP_UNLINKAT: u8 = 36;
 const IORING_OP_MKDIRAT: u8 = 37;
 const IORING_OP_FTRUNCATE: u8 = 55;
+const IORING_OP_SYNC_FILE_RANGE: u8 = 8;
+const IORING_OP_FADVISE: u8 = 24;
+const IORING_OP_SYMLINKAT: u8 = 38;
+const IORING_OP_LINKAT: u8 = 39;
 const IORING_OP_SENDMSG: u8 = 9;
 const IORING_OP_RECVMSG: u8 = 10;
 const IORING_OP_ACCEPT: u8 = 13;
@@ -261,6 +265,56 @@ fn cases() -> Vec<(Iocb, RawSqe)> {
                 fd: 7,
                 addr: PATH,
                 op_flags: libc::AT_REMOVEDIR as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::fadvise(fd, 4096, 1 << 20, libc::POSIX_FADV_SEQUENTIAL),
+            RawSqe {
+                opcode: IORING_OP_FADVISE,
+                fd: 5,
+                off: 4096,
+                len: 1 << 20,
+                op_flags: libc::POSIX_FADV_SEQUENTIAL as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::sync_file_range(fd, 8192, 1 << 16, libc::SYNC_FILE_RANGE_WRITE),
+            RawSqe {
+                opcode: IORING_OP_SYNC_FILE_RANGE,
+                fd: 5,
+                off: 8192,
+                len: 1 << 16,
+                op_flags: libc::SYNC_FILE_RANGE_WRITE,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            with_addrs(Iocb::symlinkat(path, 7, path), PATH, PATH2),
+            RawSqe {
+                opcode: IORING_OP_SYMLINKAT,
+                // The target in `addr`, the link's path in `addr2` (= `off`).
+                fd: 7,
+                addr: PATH,
+                off: PATH2,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            with_addrs(
+                Iocb::linkat(7, path, 8, path, libc::AT_SYMLINK_FOLLOW),
+                PATH,
+                PATH2,
+            ),
+            RawSqe {
+                opcode: IORING_OP_LINKAT,
+                fd: 7,
+                addr: PATH,
+                // As renameat: the new directory fd in `len`, the new path in `addr2`.
+                len: 8,
+                off: PATH2,
+                op_flags: libc::AT_SYMLINK_FOLLOW as u32,
                 ..RawSqe::default()
             },
         ),

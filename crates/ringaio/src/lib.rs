@@ -40,20 +40,68 @@ mod context;
 mod executor;
 mod fd;
 pub mod fs;
+pub mod io;
 mod join;
 mod multi;
 pub mod net;
 mod op;
+#[cfg(feature = "trace-ops")]
+mod op_trace;
 mod ops;
 mod park;
 mod runtime;
 mod schedule;
 mod task;
 pub mod time;
+mod timed;
+mod unblock;
 
 pub use aio::{aio_fsync, aio_read, aio_write, nop};
 pub use blocking::spawn_blocking;
+pub use buf::BufResult;
 pub use join::{JoinError, JoinHandle};
 pub use ringaio_core::Opcode;
 pub use ringaio_reactor::{Backend, Stats};
 pub use runtime::{block_on, spawn, Builder, Runtime};
+
+/// Runs `async fn main` on a new runtime; options as [`Builder`]'s (`entries = 64`,
+/// `backend = "fallback"`, `pool_threads`, `fixed_files`, `fixed_buffers`).
+///
+/// ```
+/// #[ringaio::main(entries = 64)]
+/// async fn main() -> std::io::Result<()> {
+///     let path = std::env::temp_dir().join(format!("ringaio-doc-main-{}", std::process::id()));
+///     let file = ringaio::fs::File::create(&path).await?;
+///     let (n, _) = file.write_at(b"hi".to_vec(), 0).await;
+///     assert_eq!(n?, 2);
+///     ringaio::fs::remove_file(&path).await
+/// }
+/// ```
+///
+/// An unknown option, or a value of the wrong kind, is a compile error:
+///
+/// ```compile_fail
+/// #[ringaio::main(threads = 4)]
+/// async fn main() {}
+/// ```
+///
+/// # Panics
+/// When the runtime cannot be built, as [`block_on`].
+#[cfg(feature = "macros")]
+pub use ringaio_macros::main;
+
+/// Runs an `async fn` test on a new runtime: a `#[test]` of its own. Options as for
+/// [`macro@main`]; without `backend`, `RINGAIO_BACKEND` picks it, so one test runs on either.
+///
+/// ```
+/// #[ringaio::test(backend = "fallback")]
+/// async fn sleeps() {
+///     ringaio::time::sleep(std::time::Duration::from_millis(1)).await.unwrap();
+/// }
+/// # fn main() {}
+/// ```
+///
+/// # Panics
+/// When the runtime cannot be built.
+#[cfg(feature = "macros")]
+pub use ringaio_macros::test;

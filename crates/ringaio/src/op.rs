@@ -88,6 +88,9 @@ pub(crate) struct Op<T: Operation> {
     /// The request's key, until its result is taken.
     key: Option<Key>,
     data: Option<T>,
+    /// The request's trace, from submission to its end (`trace-ops` feature only).
+    #[cfg(feature = "trace-ops")]
+    trace: Option<crate::op_trace::OpTrace>,
 }
 
 // The operation's memory is on the heap (the `Operation` contract): `Op` is not
@@ -107,6 +110,8 @@ impl<T: Operation> Op<T> {
             reactor: None,
             key: None,
             data: Some(data),
+            #[cfg(feature = "trace-ops")]
+            trace: None,
         }
     }
 
@@ -143,6 +148,10 @@ impl<T: Operation> Op<T> {
         }?;
         self.reactor = Some(reactor);
         self.key = Some(key);
+        #[cfg(feature = "trace-ops")]
+        {
+            self.trace = Some(crate::op_trace::OpTrace::submitted(&iocb));
+        }
         Ok(())
     }
 }
@@ -184,6 +193,10 @@ impl<T: Operation> Future for Op<T> {
                 return Poll::Pending;
             }
         };
+        #[cfg(feature = "trace-ops")]
+        if let Some(trace) = this.trace.take() {
+            trace.completed(outcome.result);
+        }
         match this.data.take() {
             Some(data) if outcome.result == Outcome::ABANDONED => abandon(data),
             Some(data) => Poll::Ready(data.complete(cqe_result(outcome.result))),
@@ -222,8 +235,23 @@ impl<T: Operation> Op<T> {
     /// completion, is two checks and the `Rc`).
     #[inline(never)]
     fn release(&mut self, key: Key) {
+        #[cfg(feature = "trace-ops")]
+        if let Some(trace) = self.trace.take() {
+            trace.abandoned();
+        }
         if let Some(reactor) = &self.reactor {
             reactor.release(key, self.data.take());
+        }
+    }
+}
+
+impl<T: Operation> Op<T> {
+    /// Asks for the request to be cancelled, if it was submitted and has not completed; its
+    /// result still comes through `poll` (`ECANCELED`, or the real one if it won the race),
+    /// and with it the operation's buffers.
+    pub(crate) fn cancel(&self) {
+        if let (Some(reactor), Some(key)) = (&self.reactor, &self.key) {
+            reactor.cancel(key);
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::alloc::{self, Layout};
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 
 use ringaio_core::Iocb;
@@ -141,6 +142,42 @@ impl AlignedBuf {
     }
 }
 
+/// ```
+/// use ringaio::buf::AlignedBuf;
+///
+/// let mut buf = AlignedBuf::new(4096, 4096)?;
+/// buf[..5].copy_from_slice(b"hello");
+/// assert_eq!(&buf[..5], b"hello");
+/// assert_eq!(buf.as_ref().len(), 4096);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+impl Deref for AlignedBuf {
+    type Target = [u8];
+
+    /// The initialized bytes, as [`as_slice`](AlignedBuf::as_slice).
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl DerefMut for AlignedBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
+impl AsRef<[u8]> for AlignedBuf {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl AsMut<[u8]> for AlignedBuf {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
 impl Drop for AlignedBuf {
     fn drop(&mut self) {
         // Give the slot back; the reactor empties it at its next wait. No request can name
@@ -190,6 +227,6 @@ unsafe impl IoBufMut for AlignedBuf {
         self.ptr.as_ptr()
     }
     unsafe fn set_init(&mut self, pos: usize) {
-        self.init = self.init.max(pos.min(self.layout.size()));
+        self.init = pos.min(self.layout.size());
     }
 }

@@ -277,7 +277,7 @@ unsafe impl IoBufMut for FixedBuf {
         self.ptr()
     }
     unsafe fn set_init(&mut self, pos: usize) {
-        self.len = self.len.max(pos.min(self.pool.size));
+        self.len = pos.min(self.pool.size);
     }
 }
 

@@ -5,12 +5,14 @@ use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
+use std::time::Duration;
 
-use crate::buf::{FixedBuf, IoBuf, IoBufMut};
+use crate::buf::{BufResult, FixedBuf, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
-use crate::fs::{Metadata, OpenOptions};
+use crate::fs::{Metadata, OpenOptions, DEFAULT_MASK};
 use crate::op::Op;
-use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Statx, Write, WriteV};
+use crate::ops::{Close, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Write, WriteV};
+use crate::timed::Timed;
 
 /// How many ring round trips `File::close` makes for operations still in flight.
 const CLOSE_REAPS: usize = 2;
@@ -20,6 +22,46 @@ const CLOSE_REAPS: usize = 2;
 ///
 /// Buffers are passed by value and returned with the result, on success and on error.
 /// The fd stays open until the file is dropped *and* no operation on it is in flight.
+///
+/// A `File` belongs to the runtime thread that opened it (it shares its fd with the requests
+/// in flight there, and holds a slot in that ring's registered-file table), so it is not
+/// `Send`:
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// # async fn f() -> std::io::Result<()> {
+/// let file = ringaio::fs::File::open("/etc/hostname").await?;
+/// send(file); // error: `Rc<...>` cannot be sent between threads safely
+/// # Ok(()) }
+/// ```
+///
+/// To move an open file to another thread, turn it into a `std::fs::File` with
+/// [`into_std`](File::into_std) (or duplicate it with `as_fd().try_clone_to_owned()`), send
+/// that, and wrap it there with [`File::from_std`]:
+///
+/// ```
+/// use ringaio::fs::File;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let path = std::env::temp_dir().join(format!("ringaio-doc-send-{}", std::process::id()));
+/// std::fs::write(&path, b"moved")?;
+/// let std_file = ringaio::block_on(async {
+///     let file = File::open(&path).await?;
+///     file.into_std().map_err(|_| std::io::Error::other("operations in flight"))
+/// })?;
+/// let read = std::thread::spawn(move || {
+///     ringaio::block_on(async {
+///         let file = File::from_std(std_file);
+///         let (n, buf) = file.read_at(Vec::with_capacity(8), 0).await;
+///         n.map(|_| buf)
+///     })
+/// })
+/// .join()
+/// .expect("the thread ran");
+/// assert_eq!(read?, b"moved");
+/// std::fs::remove_file(&path)
+/// # }
+/// ```
 pub struct File {
     fd: SharedFd,
 }
@@ -76,6 +118,16 @@ impl File {
         OpenOptions::new()
     }
 
+    /// The fd the file's requests hold on to.
+    pub(crate) fn shared_fd(&self) -> &SharedFd {
+        &self.fd
+    }
+
+    /// The fd itself, if no request still holds it; else the file back.
+    pub(crate) fn try_into_fd(self) -> Result<OwnedFd, File> {
+        self.fd.try_unwrap().map_err(|fd| File { fd })
+    }
+
     pub(crate) fn from_fd(fd: OwnedFd) -> File {
         File {
             fd: SharedFd::new(fd),
@@ -87,12 +139,35 @@ impl File {
         File::from_fd(OwnedFd::from(file))
     }
 
-    /// Reads up to `buf.bytes_total()` bytes at `pos` into `buf` (from its start); returns how
-    /// many (0 at end of file). A request over the kernel's per-request limit reads a prefix.
+    /// Reads up to `buf.bytes_total()` bytes (a `Vec`'s capacity) at `pos` into `buf`, from
+    /// its start; returns how many, 0 only at the end of the file. The buffer's length is
+    /// then exactly that many (see [`IoBufMut`]: no stale bytes after a short read into a
+    /// reused buffer); read into [`IoBufMut::slice_mut`] to fill another part. A request
+    /// over the kernel's per-request limit reads a prefix.
+    ///
+    /// ```
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-read-{}", std::process::id()));
+    /// std::fs::write(&path, b"short")?;
+    /// ringaio::block_on(async {
+    ///     let file = File::open(&path).await?;
+    ///     let (n, buf) = file.read_at(vec![b'x'; 64], 0).await;
+    ///     assert_eq!(n?, 5);
+    ///     assert_eq!(buf, b"short", "the length is what was read");
+    ///     let (res, _) = file.read_at(Vec::new(), 0).await;
+    ///     assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    ///     Ok::<_, std::io::Error>(())
+    /// })?;
+    /// std::fs::remove_file(&path)
+    /// # }
+    /// ```
     ///
     /// # Errors
-    /// The read's error (EBADF, EINVAL for an offset past `i64::MAX`, ...). The buffer comes
-    /// back either way.
+    /// `InvalidInput` for a buffer with no room (`bytes_total() == 0`: an `Ok(0)` would look
+    /// like the end of the file); the read's error (EBADF, EINVAL for an offset past
+    /// `i64::MAX`, ...). The buffer comes back either way.
     pub fn read_at<B: IoBufMut>(
         &self,
         buf: B,
@@ -115,15 +190,90 @@ impl File {
         Op::new(Write::new(&self.fd, buf, 0, pos))
     }
 
-    /// Fills all of `buf.bytes_total()` from `pos`, looping over short reads and splitting
-    /// requests over the kernel's per-request limit.
+    /// [`read_at`](File::read_at) with a deadline `timeout` after the first poll: when it
+    /// passes first, the read is cancelled, and once the kernel (or the pool) has let go of
+    /// the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
+    /// [`time::timeout`](crate::time::timeout) around it), which leaves the buffer to the
+    /// runtime until the request ends, this gives it back. A read that completes in the race
+    /// with the cancel gives its bytes as usual.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let (socket, _peer) = std::os::unix::net::UnixStream::pair()?;
+    /// ringaio::block_on(async {
+    ///     let pipe = File::from_std(std::fs::File::from(std::os::fd::OwnedFd::from(socket)));
+    ///     // Nothing is ever written: the read times out, and the buffer comes back.
+    ///     let (res, buf) = pipe.read_at_timeout(vec![0u8; 64], 0, Duration::from_millis(5)).await;
+    ///     assert_eq!(res.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+    ///     assert_eq!(buf.capacity(), 64);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     ///
     /// # Errors
-    /// `UnexpectedEof` if the file ends first; the first read error otherwise.
-    pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+    /// `TimedOut` when the deadline passed first; otherwise as [`read_at`](File::read_at).
+    pub fn read_at_timeout<B: IoBufMut>(
+        &self,
+        buf: B,
+        pos: u64,
+        timeout: Duration,
+    ) -> impl Future<Output = BufResult<usize, B>> {
+        Timed::new(Read::new(&self.fd, buf, 0, pos), timeout)
+    }
+
+    /// [`write_at`](File::write_at) with a deadline `timeout` after the first poll, as
+    /// [`read_at_timeout`](File::read_at_timeout): the buffer comes back with a `TimedOut`
+    /// error when the deadline passes first.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-wtimeout-{}", std::process::id()));
+    /// ringaio::block_on(async {
+    ///     let file = File::create(&path).await?;
+    ///     let (n, _) = file.write_at_timeout(b"in time".to_vec(), 0, Duration::from_secs(60)).await;
+    ///     assert_eq!(n?, 7);
+    ///     ringaio::fs::remove_file(&path).await
+    /// })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// `TimedOut` when the deadline passed first; otherwise as [`write_at`](File::write_at).
+    pub fn write_at_timeout<B: IoBuf>(
+        &self,
+        buf: B,
+        pos: u64,
+        timeout: Duration,
+    ) -> impl Future<Output = BufResult<usize, B>> {
+        Timed::new(Write::new(&self.fd, buf, 0, pos), timeout)
+    }
+
+    /// Fills the whole buffer, all of `buf.bytes_total()` (a `Vec`'s capacity), from its start
+    /// with the bytes at `pos`, looping over short reads and splitting requests over the
+    /// kernel's per-request limit. What the buffer held before is overwritten; to fill only
+    /// part of it (say, after the bytes it holds), pass [`IoBufMut::slice_mut`]. A buffer with
+    /// no room is filled at once: `Ok(())`, as `std::io::Read::read_exact` with an empty
+    /// slice.
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the file ends first (the buffer's length is then what was read);
+    /// the first read error otherwise.
+    pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, pos: u64) -> BufResult<(), B> {
         let total = buf.bytes_total();
         let mut done = 0;
         while done < total {
+            if done >= buf.bytes_total() {
+                // The buffer now reports less room than it had: it cannot be filled.
+                let eof = io::Error::new(io::ErrorKind::UnexpectedEof, "the buffer's room shrank");
+                return (Err(eof), buf);
+            }
             let at = match offset(pos, done) {
                 Ok(at) => at,
                 Err(e) => return (Err(e), buf),
@@ -148,7 +298,7 @@ impl File {
     ///
     /// # Errors
     /// `WriteZero` if the kernel accepts no bytes; the first write error otherwise.
-    pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, pos: u64) -> (io::Result<()>, B) {
+    pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, pos: u64) -> BufResult<(), B> {
         let total = buf.bytes_init();
         let mut done = 0;
         while done < total {
@@ -246,7 +396,7 @@ impl File {
     /// # Errors
     /// As `statx(2)`.
     pub async fn metadata(&self) -> io::Result<Metadata> {
-        Op::new(Statx::fd(&self.fd)).await
+        self.metadata_with(DEFAULT_MASK).await
     }
 
     /// Truncates or extends the file to `len` bytes (`ftruncate`).

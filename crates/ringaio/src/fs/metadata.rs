@@ -6,6 +6,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, SystemTime};
 
 /// What `statx` says about a file.
+///
+/// Only the fields the caller asked for ([`File::metadata_with`](crate::fs::File::metadata_with),
+/// [`metadata_with`](crate::fs::metadata_with)) and the kernel filled are meaningful;
+/// [`mask`](Metadata::mask) says which. The others read as 0 (or the epoch).
 #[derive(Clone, Copy)]
 pub struct Metadata {
     stx: libc::statx,
@@ -20,9 +24,19 @@ fn time(ts: libc::statx_timestamp) -> SystemTime {
     }
 }
 
+/// The fields [`File::metadata`](crate::fs::File::metadata) and
+/// [`metadata`](crate::fs::metadata) ask for: `STATX_BASIC_STATS | STATX_BTIME`.
+pub const DEFAULT_MASK: u32 = libc::STATX_BASIC_STATS | libc::STATX_BTIME;
+
 impl Metadata {
     pub(crate) fn from_statx(stx: libc::statx) -> Metadata {
         Metadata { stx }
+    }
+
+    /// The fields the kernel filled (`stx_mask`, `STATX_*` bits): what was asked for, as far
+    /// as the filesystem has it, and sometimes more.
+    pub fn mask(&self) -> u32 {
+        self.stx.stx_mask
     }
 
     /// Size in bytes.

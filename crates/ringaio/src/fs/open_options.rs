@@ -3,7 +3,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::fs::{cstring, File};
+use crate::fs::{cstring, Dir, File};
 use crate::op::Op;
 use crate::ops::Open;
 
@@ -124,6 +124,33 @@ impl OpenOptions {
         let flags = self.flags()?;
         let path = cstring(path.as_ref())?;
         let fd = Op::new(Open::new(path, flags, self.mode)).await?;
+        Ok(File::from_fd(fd))
+    }
+
+    /// Opens `path` relative to the directory `dir` with these options (`openat`); an
+    /// absolute `path` ignores `dir`.
+    ///
+    /// ```
+    /// use ringaio::fs::{Dir, File};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// ringaio::block_on(async {
+    ///     let etc = Dir::open("/").await?;
+    ///     let root = File::options().read(true).custom_flags(libc::O_DIRECTORY)
+    ///         .open_at(&etc, ".").await?;
+    ///     assert!(root.metadata().await?.is_dir());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`open`](OpenOptions::open); `ENOTDIR` when a component of `path` is not a
+    /// directory.
+    pub async fn open_at(&self, dir: &Dir, path: impl AsRef<Path>) -> io::Result<File> {
+        let flags = self.flags()?;
+        let path = cstring(path.as_ref())?;
+        let fd = Op::new(Open::at(dir.shared_fd(), path, flags, self.mode)).await?;
         Ok(File::from_fd(fd))
     }
 }

@@ -5,7 +5,7 @@ use std::io;
 use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
-use crate::buf::{on_registered_slot, IoBufMut};
+use crate::buf::{no_room, on_registered_slot, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -56,6 +56,8 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
         match result {
+            // Checked only when nothing was read, off the path of every read that was.
+            Ok(0) if self.start() >= self.buf.bytes_total() => (Err(no_room()), self.buf),
             Ok(n) => {
                 let n = n as usize;
                 // The kernel wrote `n` bytes from where the request started (`start`, as

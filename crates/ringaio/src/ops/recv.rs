@@ -4,7 +4,7 @@ use std::io;
 
 use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
 
-use crate::buf::IoBufMut;
+use crate::buf::{no_room, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -38,11 +38,16 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
+        let start = self.at.min(self.buf.bytes_total());
         match result {
+            // No room is an error, not an `Ok(0)` that reads as the peer's shutdown.
+            Ok(0) if start >= self.buf.bytes_total() => (Err(no_room()), self.buf),
             Ok(n) => {
                 let n = n as usize;
-                // SAFETY: the kernel wrote `n` bytes from `at`, within bytes_total.
-                unsafe { self.buf.set_init(self.at.min(self.buf.bytes_total()) + n) };
+                let end = (start + n).min(self.buf.bytes_total());
+                // SAFETY: the kernel wrote `n` bytes from `start`, within bytes_total; the
+                // bytes before `start` were initialized already (the caller's contract).
+                unsafe { self.buf.set_init(end) };
                 (Ok(n), self.buf)
             }
             Err(e) => (Err(e), self.buf),

@@ -4,7 +4,7 @@ use std::io;
 
 use ringaio_core::{Iocb, Target};
 
-use crate::buf::IoBufMut;
+use crate::buf::{no_room, IoBufMut};
 use crate::fd::SharedFd;
 use crate::net::RawAddr;
 use crate::op::Operation;
@@ -43,6 +43,12 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
+        let no_room_at_all = self.msg.iovecs.iter().all(|iov| iov.iov_len == 0);
+        // A zero-length datagram into buffers with room is a real `Ok(0)`; with no room at
+        // all it could not be told from one.
+        if matches!(result, Ok(0)) && no_room_at_all {
+            return (Err(no_room()), self.bufs);
+        }
         let result = result.map(|n| {
             // SAFETY: the kernel filled `n` bytes through the iovecs, which describe `bufs`.
             unsafe { set_filled(&mut self.bufs, &self.msg.iovecs, n as usize) };

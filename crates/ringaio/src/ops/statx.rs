@@ -15,28 +15,31 @@ pub(crate) struct Statx {
     dirfd: i32,
     path: CString,
     flags: i32,
+    mask: u32,
     out: Box<libc::statx>,
 }
 
 impl Statx {
-    /// Stats the open file `fd`.
-    pub(crate) fn fd(fd: &SharedFd) -> Statx {
+    /// Stats the open file `fd` for the fields in `mask` (`STATX_*`).
+    pub(crate) fn fd(fd: &SharedFd, mask: u32) -> Statx {
         Statx {
             dirfd: fd.raw(),
             _fd: Some(fd.clone()),
             path: CString::default(),
             flags: libc::AT_EMPTY_PATH,
+            mask,
             out: zeroed(),
         }
     }
 
-    /// Stats `path`, following symlinks.
-    pub(crate) fn path(path: CString) -> Statx {
+    /// Stats `path` for the fields in `mask`, following a final symlink if `follow`.
+    pub(crate) fn path(path: CString, follow: bool, mask: u32) -> Statx {
         Statx {
             dirfd: libc::AT_FDCWD,
             _fd: None,
             path,
-            flags: 0,
+            flags: if follow { 0 } else { libc::AT_SYMLINK_NOFOLLOW },
+            mask,
             out: zeroed(),
         }
     }
@@ -55,13 +58,7 @@ unsafe impl Operation for Statx {
 
     fn iocb(&mut self) -> Iocb {
         let out: *mut libc::statx = &mut *self.out;
-        Iocb::statx(
-            self.dirfd,
-            &self.path,
-            self.flags,
-            libc::STATX_BASIC_STATS | libc::STATX_BTIME,
-            out,
-        )
+        Iocb::statx(self.dirfd, &self.path, self.flags, self.mask, out)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<Metadata> {

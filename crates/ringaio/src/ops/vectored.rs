@@ -4,7 +4,7 @@ use std::io;
 
 use ringaio_core::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
 
-use crate::buf::{IoBuf, IoBufMut};
+use crate::buf::{no_room, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
@@ -40,7 +40,8 @@ pub(crate) unsafe fn set_filled<B: IoBufMut>(bufs: &mut [B], iovecs: &[libc::iov
     }
 }
 
-/// A vectored read into each buffer's whole capacity, in order.
+/// A vectored read into each buffer's whole capacity, in order; each buffer's length is
+/// then what was read into it.
 pub(crate) struct ReadV<B> {
     fd: SharedFd,
     bufs: Vec<B>,
@@ -73,6 +74,9 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
+        if matches!(result, Ok(0)) && self.iovecs.iter().all(|iov| iov.iov_len == 0) {
+            return (Err(no_room()), self.bufs);
+        }
         if let Ok(n) = &result {
             // SAFETY: the kernel filled `n` bytes through `iovecs`, which describe `bufs`.
             unsafe { set_filled(&mut self.bufs, &self.iovecs, *n as usize) };

@@ -10,7 +10,37 @@ use std::time::Duration;
 use crate::op::Op;
 use crate::ops;
 
+mod deadline;
+mod interval;
+
+pub use deadline::{sleep_until, timeout_at};
+pub use interval::{interval, interval_at, Interval};
+
+/// The clock deadlines are measured on: `std::time::Instant` (`CLOCK_MONOTONIC`, the clock
+/// the kernel's timers count on), re-exported so code can name one `ringaio::time`.
+pub use std::time::Instant;
+
 /// Completes after `duration`. Dropping it early cancels the kernel timer.
+///
+/// It returns `io::Result` rather than `()` because a timer is a request to the kernel (an
+/// `IORING_OP_TIMEOUT`, or the reactor's timer list on the fallback backend), and a request
+/// can fail to be made: called outside a runtime, or on a runtime shutting down. Completing
+/// at once would turn a retry loop around it into a busy loop, and a panic would take the
+/// caller's task with it; the error says which happened. On a running runtime it does not
+/// fail.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # fn main() -> std::io::Result<()> {
+/// ringaio::block_on(async {
+///     let start = ringaio::time::Instant::now();
+///     ringaio::time::sleep(Duration::from_millis(2)).await?;
+///     assert!(start.elapsed() >= Duration::from_millis(2));
+///     Ok(())
+/// })
+/// # }
+/// ```
 ///
 /// # Errors
 /// An error when no runtime runs on this thread.
