@@ -4,6 +4,7 @@
 //! See `benches/README.md` for the commands.
 
 mod chart;
+mod echo;
 mod engines;
 mod report;
 mod workload;

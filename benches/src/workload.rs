@@ -35,6 +35,10 @@ pub(crate) enum Rw {
     #[value(name = "nop")]
     #[serde(rename = "nop")]
     Nop,
+    /// TCP echo over loopback: `iodepth` connections ping-ponging `bs`-byte messages.
+    #[value(name = "echo")]
+    #[serde(rename = "echo")]
+    Echo,
 }
 
 impl std::fmt::Display for Rw {
@@ -45,6 +49,7 @@ impl std::fmt::Display for Rw {
             Rw::Read => "read",
             Rw::Write => "write",
             Rw::Nop => "nop",
+            Rw::Echo => "echo",
         })
     }
 }
@@ -57,7 +62,7 @@ impl Rw {
 
     /// True for the patterns that touch the file at all.
     pub(crate) fn uses_file(self) -> bool {
-        self != Rw::Nop
+        !matches!(self, Rw::Nop | Rw::Echo)
     }
 }
 
@@ -127,7 +132,7 @@ impl Workload {
                 blocks,
                 bs,
             },
-            Rw::RandRead | Rw::RandWrite | Rw::Nop => Offsets::Random {
+            Rw::RandRead | Rw::RandWrite | Rw::Nop | Rw::Echo => Offsets::Random {
                 rng: WyRand::new(worker),
                 blocks,
                 bs,

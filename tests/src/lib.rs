@@ -315,3 +315,22 @@ macro_rules! say {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
+
+/// An address on the IPv4 loopback with a port the kernel picks.
+pub fn loopback() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// A TCP connection over loopback: `(client, server)`.
+///
+/// # Panics
+/// When the listener, the connect or the accept fails.
+pub async fn tcp_pair() -> (ringaio::net::TcpStream, ringaio::net::TcpStream) {
+    let listener = ringaio::net::TcpListener::bind(loopback()).expect("bind");
+    let addr = listener.local_addr().expect("local_addr");
+    let client = ringaio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect");
+    let (server, _) = listener.accept().await.expect("accept");
+    (client, server)
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use crate::workload::Workload;
+use crate::workload::{Rw, Workload};
 
 #[cfg(feature = "glommio")]
 mod glommio;
@@ -95,6 +95,8 @@ pub(crate) enum EngineKind {
     Ringaio,
     /// The ringaio runtime on its fallback (thread pool) backend.
     RingaioFallback,
+    /// The ringaio runtime on io_uring, receiving with multishot requests (`--rw echo`).
+    RingaioMultishot,
     /// The ringaio runtime on io_uring with its registered-file table off.
     RingaioUnregistered,
     /// A hand-written loop on the io-uring crate: the reference.
@@ -113,6 +115,14 @@ pub(crate) enum EngineKind {
 
 /// Builds the engine for `kind`, or says which cargo feature it needs.
 pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, String> {
+    if w.rw == Rw::Echo {
+        return crate::echo::create(kind).ok_or_else(|| match kind {
+            EngineKind::Std | EngineKind::RingaioUnregistered => {
+                format!("engine `{kind:?}` has no echo server")
+            }
+            other => not_built(other),
+        });
+    }
     let msg = |e: io::Error| e.to_string();
     match kind {
         EngineKind::Uring => Ok(Box::new(uring::UringEngine::new(w))),
@@ -155,6 +165,11 @@ fn not_built(kind: EngineKind) -> String {
         ),
         EngineKind::RingaioFallback => (
             "ringaio-fallback",
+            "ringaio-engine",
+            "--features ringaio-engine",
+        ),
+        EngineKind::RingaioMultishot => (
+            "ringaio-multishot",
             "ringaio-engine",
             "--features ringaio-engine",
         ),

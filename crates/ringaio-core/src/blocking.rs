@@ -37,6 +37,9 @@ use crate::{Iocb, Opcode, Target};
 /// - On a pipe, socket or tty a read or write ignores the offset, as io_uring does, instead of
 ///   failing with `ESPIPE` as `pread(2)` would.
 /// - A `Poll` on a closed fd is `-EBADF`, as from the ring (`poll(2)` says `POLLNVAL`).
+/// - Socket requests (`socket`, `connect`, `accept4`, `send`, `recv`, `sendmsg`, `recvmsg`,
+///   `shutdown`) wait for readiness on non-blocking sockets, as the ring does; see
+///   `blocking_net.rs` for what differs there.
 ///
 /// An iocb that [`Iocb::validate`] refuses is `-EINVAL`, as [`to_sqe`](crate::to_sqe) refuses it.
 ///
@@ -184,6 +187,20 @@ pub unsafe fn execute(iocb: &Iocb) -> i32 {
             retry(|| unsafe { libc::linkat(fd, path, iocb.fd2, new, flags) } as isize)
         }
         Opcode::Timeout | Opcode::AsyncCancel => -libc::EINVAL,
+        Opcode::Socket
+        | Opcode::Connect
+        | Opcode::Accept
+        | Opcode::AcceptMulti
+        | Opcode::Send
+        | Opcode::SendZc
+        | Opcode::Recv
+        | Opcode::RecvMulti
+        | Opcode::SendMsg
+        | Opcode::RecvMsg
+        | Opcode::Shutdown => {
+            // SAFETY: forwarded from our caller.
+            unsafe { crate::blocking_net::execute(iocb, fd) }
+        }
     }
 }
 
@@ -256,7 +273,7 @@ unsafe fn transfer(
 }
 
 /// `poll(2)` on one fd until it is ready; the result is the ready mask, as `IORING_OP_POLL_ADD`.
-fn poll(fd: RawFd, events: u32) -> i32 {
+pub(crate) fn poll(fd: RawFd, events: u32) -> i32 {
     if fd < 0 {
         // poll(2) skips negative fds and would wait forever; the ring says EBADF.
         return -libc::EBADF;
@@ -279,7 +296,7 @@ fn poll(fd: RawFd, events: u32) -> i32 {
 }
 
 /// Runs `call` until it is not interrupted; a failure becomes `-errno`.
-fn retry(mut call: impl FnMut() -> isize) -> i32 {
+pub(crate) fn retry(mut call: impl FnMut() -> isize) -> i32 {
     loop {
         let res = call();
         if res >= 0 {

@@ -299,6 +299,98 @@ impl Iocb {
         iocb
     }
 
+    /// A new socket (`socket(2)`); `ty` may carry `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
+    /// The domain travels in `fd2`, the type in `flags`, the protocol in `mode`.
+    pub fn socket(domain: i32, ty: i32, protocol: i32) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Socket, Target::Fd(-1));
+        iocb.fd2 = domain;
+        iocb.flags = ty as u32;
+        iocb.mode = protocol as u32;
+        iocb
+    }
+
+    /// Connect `fd` to the `len`-byte socket address at `addr`.
+    pub fn connect(fd: Target, addr: *const libc::sockaddr, len: libc::socklen_t) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Connect, fd);
+        iocb.addr = addr as u64;
+        iocb.len = len.into();
+        iocb
+    }
+
+    /// Accept a connection on listener `fd`, its peer's address written to `addr` (room and
+    /// written length in `*addr_len`) unless `addr` is null; `flags` are `accept4(2)`'s.
+    pub fn accept(
+        fd: Target,
+        addr: *mut libc::sockaddr,
+        addr_len: *mut libc::socklen_t,
+        flags: i32,
+    ) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::Accept, fd);
+        iocb.addr = addr as u64;
+        iocb.addr2 = addr_len as u64;
+        iocb.flags = flags as u32;
+        iocb
+    }
+
+    /// Accept every connection on listener `fd`, one completion each (no peer addresses).
+    pub fn accept_multi(fd: Target, flags: i32) -> Iocb {
+        Iocb::flagged(Opcode::AcceptMulti, fd, flags)
+    }
+
+    /// Send `len` bytes from `buf`; `flags` are `send(2)`'s (`MSG_NOSIGNAL`, ...).
+    pub fn send(fd: Target, buf: *const u8, len: usize, flags: i32) -> Iocb {
+        Iocb::transfer(Opcode::Send, fd, buf as u64, len as u64, flags)
+    }
+
+    /// Receive up to `len` bytes into `buf`; `flags` are `recv(2)`'s.
+    pub fn recv(fd: Target, buf: *mut u8, len: usize, flags: i32) -> Iocb {
+        Iocb::transfer(Opcode::Recv, fd, buf as u64, len as u64, flags)
+    }
+
+    /// Zero-copy send of `len` bytes from `buf` (two completions: the result, then the
+    /// notification that the kernel let go of the buffer).
+    pub fn send_zc(fd: Target, buf: *const u8, len: usize, flags: i32) -> Iocb {
+        Iocb::transfer(Opcode::SendZc, fd, buf as u64, len as u64, flags)
+    }
+
+    /// Receive message after message into buffers of provided buffer ring `group`.
+    pub fn recv_multi(fd: Target, group: u16, flags: i32) -> Iocb {
+        let mut iocb = Iocb::flagged(Opcode::RecvMulti, fd, flags);
+        iocb.buf_index = group;
+        iocb
+    }
+
+    /// `sendmsg(2)` of the `msghdr` at `msg`.
+    pub fn sendmsg(fd: Target, msg: *const libc::msghdr, flags: i32) -> Iocb {
+        Iocb::transfer(Opcode::SendMsg, fd, msg as u64, 0, flags)
+    }
+
+    /// `recvmsg(2)` into the `msghdr` at `msg`.
+    pub fn recvmsg(fd: Target, msg: *mut libc::msghdr, flags: i32) -> Iocb {
+        Iocb::transfer(Opcode::RecvMsg, fd, msg as u64, 0, flags)
+    }
+
+    /// A socket transfer: as a read or write at offset 0, with `flags` (`MSG_*`).
+    fn transfer(opcode: Opcode, fd: Target, addr: u64, len: u64, flags: i32) -> Iocb {
+        Iocb {
+            flags: flags as u32,
+            ..Iocb::rw(opcode, fd, addr, len, 0)
+        }
+    }
+
+    /// A request on `fd` that takes nothing but `flags`.
+    fn flagged(opcode: Opcode, fd: Target, flags: i32) -> Iocb {
+        Iocb {
+            flags: flags as u32,
+            ..Iocb::new(opcode, fd)
+        }
+    }
+
+    /// Shut down one or both directions of `fd` (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+    pub fn shutdown(fd: Target, how: i32) -> Iocb {
+        Iocb::flagged(Opcode::Shutdown, fd, how)
+    }
+
     /// This request with `data` as its token.
     pub fn with_data(mut self, data: u64) -> Iocb {
         self.data = data;
@@ -416,6 +508,42 @@ impl Iocb {
                     || self.addr2 != 0
                     || self.flags != 0
                 {
+                    return einval();
+                }
+            }
+            Opcode::Socket => {
+                if !no_buffer || self.fd != Target::Fd(-1) {
+                    return einval();
+                }
+            }
+            Opcode::Connect => {
+                let max = std::mem::size_of::<libc::sockaddr_storage>() as u64;
+                if self.addr == 0 || self.len == 0 || self.len > max {
+                    return einval();
+                }
+            }
+            Opcode::Accept => {
+                if self.addr != 0 && self.addr2 == 0 {
+                    return einval();
+                }
+            }
+            Opcode::Send | Opcode::Recv | Opcode::SendZc => {
+                if self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0) {
+                    return einval();
+                }
+            }
+            Opcode::SendMsg | Opcode::RecvMsg => {
+                if self.addr == 0 || self.len != 0 {
+                    return einval();
+                }
+            }
+            Opcode::Shutdown => {
+                if !no_buffer || self.flags > libc::SHUT_RDWR as u32 {
+                    return einval();
+                }
+            }
+            Opcode::AcceptMulti | Opcode::RecvMulti => {
+                if !no_buffer {
                     return einval();
                 }
             }

@@ -47,6 +47,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod blocking_net;
 mod context;
 mod error;
 mod fork;

@@ -68,6 +68,31 @@ pub enum Opcode {
     Symlinkat = 42,
     /// `linkat(2)` (`IORING_OP_LINKAT`, Linux 5.15).
     Linkat = 43,
+    /// `socket(2)` (`IORING_OP_SOCKET`, Linux 5.19); the result is the new fd.
+    Socket = 44,
+    /// `connect(2)` to the `sockaddr` at `addr` of `len` bytes (`IORING_OP_CONNECT`).
+    Connect = 45,
+    /// `accept4(2)` (`IORING_OP_ACCEPT`); the result is the new fd.
+    Accept = 46,
+    /// `send(2)` from one buffer (`IORING_OP_SEND`).
+    Send = 47,
+    /// `recv(2)` into one buffer (`IORING_OP_RECV`).
+    Recv = 48,
+    /// `sendmsg(2)` of the `msghdr` at `addr` (`IORING_OP_SENDMSG`).
+    SendMsg = 49,
+    /// `recvmsg(2)` into the `msghdr` at `addr` (`IORING_OP_RECVMSG`).
+    RecvMsg = 50,
+    /// `shutdown(2)`, `how` in `flags` (`IORING_OP_SHUTDOWN`).
+    Shutdown = 51,
+    /// Zero-copy `send(2)` (`IORING_OP_SEND_ZC`, Linux 6.0): a result CQE with
+    /// `IORING_CQE_F_MORE`, then a notification CQE once the kernel is done with the buffer.
+    SendZc = 52,
+    /// Multishot `accept4(2)` (`IORING_OP_ACCEPT` with `IORING_ACCEPT_MULTISHOT`, Linux 5.19):
+    /// one CQE per connection, each a new fd, until a CQE without `IORING_CQE_F_MORE`.
+    AcceptMulti = 53,
+    /// Multishot `recv(2)` into buffers picked from provided buffer ring `buf_index`
+    /// (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT`, Linux 6.0): one CQE per message.
+    RecvMulti = 54,
 }
 
 /// What [`Opcode::uring_opcode`] says for an opcode io_uring does not have: beyond every
@@ -76,7 +101,7 @@ pub(crate) const NO_URING_OPCODE: u8 = u8::MAX;
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 26] = [
+    pub const ALL: [Opcode; 37] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -103,6 +128,17 @@ impl Opcode {
         Opcode::SyncFileRange,
         Opcode::Symlinkat,
         Opcode::Linkat,
+        Opcode::Socket,
+        Opcode::Connect,
+        Opcode::Accept,
+        Opcode::Send,
+        Opcode::Recv,
+        Opcode::SendMsg,
+        Opcode::RecvMsg,
+        Opcode::Shutdown,
+        Opcode::SendZc,
+        Opcode::AcceptMulti,
+        Opcode::RecvMulti,
     ];
 
     /// The opcode numbered `raw`.
@@ -146,6 +182,15 @@ impl Opcode {
             Opcode::SyncFileRange => op::SyncFileRange::CODE,
             Opcode::Symlinkat => op::SymlinkAt::CODE,
             Opcode::Linkat => op::LinkAt::CODE,
+            Opcode::Socket => op::Socket::CODE,
+            Opcode::Connect => op::Connect::CODE,
+            Opcode::Accept | Opcode::AcceptMulti => op::Accept::CODE,
+            Opcode::Send => op::Send::CODE,
+            Opcode::Recv | Opcode::RecvMulti => op::Recv::CODE,
+            Opcode::SendMsg => op::SendMsg::CODE,
+            Opcode::RecvMsg => op::RecvMsg::CODE,
+            Opcode::Shutdown => op::Shutdown::CODE,
+            Opcode::SendZc => op::SendZc::CODE,
         }
     }
 
@@ -168,6 +213,16 @@ impl Opcode {
                 | Opcode::Ftruncate
                 | Opcode::Fadvise
                 | Opcode::SyncFileRange
+                | Opcode::Connect
+                | Opcode::Accept
+                | Opcode::Send
+                | Opcode::Recv
+                | Opcode::SendMsg
+                | Opcode::RecvMsg
+                | Opcode::Shutdown
+                | Opcode::SendZc
+                | Opcode::AcceptMulti
+                | Opcode::RecvMulti
         )
     }
 
@@ -183,7 +238,34 @@ impl Opcode {
 
     /// Whether the request's result is a new file descriptor that someone must close.
     pub fn returns_fd(self) -> bool {
-        matches!(self, Opcode::Openat)
+        matches!(
+            self,
+            Opcode::Openat | Opcode::Socket | Opcode::Accept | Opcode::AcceptMulti
+        )
+    }
+
+    /// Whether one request may complete more than once (CQEs with `IORING_CQE_F_MORE`
+    /// before its final one).
+    pub fn is_multishot(self) -> bool {
+        matches!(
+            self,
+            Opcode::SendZc | Opcode::AcceptMulti | Opcode::RecvMulti
+        )
+    }
+
+    /// The readiness (`POLLIN` or `POLLOUT`) a socket request waits for before its call can
+    /// go through without blocking; `None` for other requests. (`Connect` is not listed: its
+    /// readiness comes only after the call has started the handshake.)
+    pub fn socket_readiness(self) -> Option<i16> {
+        match self {
+            Opcode::Accept
+            | Opcode::AcceptMulti
+            | Opcode::Recv
+            | Opcode::RecvMsg
+            | Opcode::RecvMulti => Some(libc::POLLIN),
+            Opcode::Send | Opcode::SendMsg | Opcode::SendZc => Some(libc::POLLOUT),
+            _ => None,
+        }
     }
 }
 

@@ -297,6 +297,50 @@ fn build(iocb: &Iocb) -> Entry {
         )
         .flags(iocb.flags as i32)
         .build(),
+        Opcode::Socket => op::Socket::new(iocb.fd2, iocb.flags as i32, iocb.mode as i32).build(),
+        Opcode::Connect => with_target!(iocb.fd, |fd| op::Connect::new(
+            fd,
+            ptr as *const libc::sockaddr,
+            len
+        )
+        .build()),
+        Opcode::Accept => with_target!(iocb.fd, |fd| op::Accept::new(
+            fd,
+            ptr as *mut libc::sockaddr,
+            iocb.addr2 as usize as *mut libc::socklen_t
+        )
+        .flags(iocb.flags as i32)
+        .build()),
+        Opcode::AcceptMulti => with_target!(iocb.fd, |fd| op::AcceptMulti::new(fd)
+            .flags(iocb.flags as i32)
+            .build()),
+        Opcode::Send => with_target!(iocb.fd, |fd| op::Send::new(fd, ptr as *const u8, len)
+            .flags(iocb.flags as i32)
+            .build()),
+        Opcode::Recv => with_target!(iocb.fd, |fd| op::Recv::new(fd, ptr as *mut u8, len)
+            .flags(iocb.flags as i32)
+            .build()),
+        Opcode::SendZc => with_target!(iocb.fd, |fd| op::SendZc::new(fd, ptr as *const u8, len)
+            .flags(iocb.flags as i32)
+            .build()),
+        Opcode::RecvMulti => with_target!(iocb.fd, |fd| op::RecvMulti::new(fd, iocb.buf_index)
+            .flags(iocb.flags as i32)
+            .build()),
+        Opcode::SendMsg => with_target!(iocb.fd, |fd| op::SendMsg::new(
+            fd,
+            ptr as *const libc::msghdr
+        )
+        .flags(iocb.flags)
+        .build()),
+        Opcode::RecvMsg => {
+            with_target!(iocb.fd, |fd| op::RecvMsg::new(fd, ptr as *mut libc::msghdr)
+                .flags(iocb.flags)
+                .build())
+        }
+        Opcode::Shutdown => {
+            with_target!(iocb.fd, |fd| op::Shutdown::new(fd, iocb.flags as i32)
+                .build())
+        }
     }
 }
 

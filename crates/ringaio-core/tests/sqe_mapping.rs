@@ -39,6 +39,21 @@ const IORING_OP_SYNC_FILE_RANGE: u8 = 8;
 const IORING_OP_FADVISE: u8 = 24;
 const IORING_OP_SYMLINKAT: u8 = 38;
 const IORING_OP_LINKAT: u8 = 39;
+const IORING_OP_SENDMSG: u8 = 9;
+const IORING_OP_RECVMSG: u8 = 10;
+const IORING_OP_ACCEPT: u8 = 13;
+const IORING_OP_CONNECT: u8 = 16;
+const IORING_OP_SEND: u8 = 26;
+const IORING_OP_RECV: u8 = 27;
+const IORING_OP_SHUTDOWN: u8 = 34;
+const IORING_OP_SOCKET: u8 = 45;
+const IORING_OP_SEND_ZC: u8 = 47;
+/// `IOSQE_BUFFER_SELECT`.
+const IOSQE_BUFFER_SELECT: u8 = 1 << 5;
+/// `IORING_ACCEPT_MULTISHOT`, in `ioprio`.
+const IORING_ACCEPT_MULTISHOT: u16 = 1;
+/// `IORING_RECV_MULTISHOT`, in `ioprio`.
+const IORING_RECV_MULTISHOT: u16 = 1 << 1;
 
 /// `IOSQE_FIXED_FILE`.
 const IOSQE_FIXED_FILE: u8 = 1;
@@ -390,6 +405,130 @@ fn cases() -> Vec<(Iocb, RawSqe)> {
                 ..RawSqe::default()
             },
         ),
+        plain(
+            Iocb::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 6),
+            RawSqe {
+                opcode: IORING_OP_SOCKET,
+                // domain in `fd`, type in `off`, protocol in `len`.
+                fd: libc::AF_INET6,
+                off: (libc::SOCK_STREAM | libc::SOCK_NONBLOCK) as u64,
+                len: 6,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::connect(fd, BUF as usize as *const libc::sockaddr, 28),
+            RawSqe {
+                opcode: IORING_OP_CONNECT,
+                fd: 5,
+                addr: BUF,
+                // The address length travels in `off`.
+                off: 28,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::accept(
+                fd,
+                BUF as usize as *mut libc::sockaddr,
+                PATH as usize as *mut libc::socklen_t,
+                libc::SOCK_CLOEXEC,
+            ),
+            RawSqe {
+                opcode: IORING_OP_ACCEPT,
+                fd: 5,
+                addr: BUF,
+                // The address length pointer is `addr2`, in `off`'s place.
+                off: PATH,
+                op_flags: libc::SOCK_CLOEXEC as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::accept_multi(fd, libc::SOCK_CLOEXEC),
+            RawSqe {
+                opcode: IORING_OP_ACCEPT,
+                fd: 5,
+                ioprio: IORING_ACCEPT_MULTISHOT,
+                op_flags: libc::SOCK_CLOEXEC as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::send(fd, buf, 64, libc::MSG_NOSIGNAL),
+            RawSqe {
+                opcode: IORING_OP_SEND,
+                fd: 5,
+                addr: BUF,
+                len: 64,
+                op_flags: libc::MSG_NOSIGNAL as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::send_zc(fd, buf, 64, libc::MSG_NOSIGNAL),
+            RawSqe {
+                opcode: IORING_OP_SEND_ZC,
+                fd: 5,
+                addr: BUF,
+                len: 64,
+                op_flags: libc::MSG_NOSIGNAL as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::recv(fd, buf, 64, libc::MSG_WAITALL),
+            RawSqe {
+                opcode: IORING_OP_RECV,
+                fd: 5,
+                addr: BUF,
+                len: 64,
+                op_flags: libc::MSG_WAITALL as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::recv_multi(fd, 7, 0),
+            RawSqe {
+                opcode: IORING_OP_RECV,
+                flags: IOSQE_BUFFER_SELECT,
+                ioprio: IORING_RECV_MULTISHOT,
+                fd: 5,
+                // The buffer group.
+                buf_index: 7,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::sendmsg(fd, BUF as usize as *const libc::msghdr, libc::MSG_NOSIGNAL),
+            RawSqe {
+                opcode: IORING_OP_SENDMSG,
+                fd: 5,
+                addr: BUF,
+                len: 1,
+                op_flags: libc::MSG_NOSIGNAL as u32,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::recvmsg(fd, BUF as usize as *mut libc::msghdr, 0),
+            RawSqe {
+                opcode: IORING_OP_RECVMSG,
+                fd: 5,
+                addr: BUF,
+                len: 1,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::shutdown(fd, libc::SHUT_WR),
+            RawSqe {
+                opcode: IORING_OP_SHUTDOWN,
+                fd: 5,
+                len: libc::SHUT_WR as u32,
+                ..RawSqe::default()
+            },
+        ),
     ]
 }
 
@@ -503,6 +642,12 @@ fn invalid_iocbs_have_no_sqe() {
         Iocb::pread(Target::Fd(0), BUF as usize as *mut u8, 1, 1 << 63),
         Iocb::timeout(std::ptr::null()),
         fixed_dir,
+        Iocb::connect(Target::Fd(0), std::ptr::null(), 16),
+        Iocb::connect(Target::Fd(0), BUF as usize as *const libc::sockaddr, 4096),
+        Iocb::send(Target::Fd(0), std::ptr::null(), 1, 0),
+        Iocb::recvmsg(Target::Fd(0), std::ptr::null_mut(), 0),
+        Iocb::shutdown(Target::Fd(0), 3),
+        with_addrs(Iocb::socket(libc::AF_INET, libc::SOCK_STREAM, 0), BUF, 0),
     ];
     for iocb in refused {
         let err = to_sqe(&iocb).unwrap_err();

@@ -1,4 +1,6 @@
 //! ringaio: an io_uring-backed async I/O runtime for file-heavy work.
+//! Files (`fs`), sockets (`net`: TCP, UDP, Unix, with multishot accept and receive streams)
+//! and timers (`time`).
 //!
 //! One runtime per thread drives one ring; its tasks run on that thread, so they need not be
 //! `Send`. Operations take their buffers by value and give them back with the result; an
@@ -41,6 +43,8 @@ pub mod fs;
 mod handle;
 pub mod io;
 mod join;
+mod multi;
+pub mod net;
 mod op;
 #[cfg(feature = "trace-ops")]
 mod op_trace;

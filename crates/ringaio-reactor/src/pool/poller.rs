@@ -23,7 +23,7 @@ pub(super) fn readiness(iocb: &Iocb) -> Option<(i32, i16)> {
         Opcode::Pwrite | Opcode::Pwritev | Opcode::WriteFixed if is_stream(fd) => {
             Some((fd, libc::POLLOUT))
         }
-        _ => None,
+        op => op.socket_readiness().map(|events| (fd, events)),
     }
 }
 

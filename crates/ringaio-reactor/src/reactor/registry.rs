@@ -11,6 +11,16 @@ use crate::buffers::BufferSlot;
 use crate::files::FixedFiles;
 
 impl Reactor {
+    /// The io_uring's fd, for the registrations made outside this module (provided buffer
+    /// rings, `pbuf.rs`); `None` in fallback mode or after shutdown.
+    pub(crate) fn ring_fd(&self) -> Option<RawFd> {
+        self.inner
+            .borrow()
+            .ring
+            .as_ref()
+            .map(|ring| ring.as_raw_fd())
+    }
+
     /// Registers `bufs` as the ring's whole registered-buffer table (`buf_index` i is
     /// `bufs[i]`), for a reactor built without a table of slots (`Config::fixed_buffers` 0).
     /// Returns false in fallback mode (no ring: the buffers do plain I/O).

@@ -15,6 +15,7 @@ mod aligned;
 mod bytes;
 mod fixed;
 mod io_buf;
+mod pooled;
 mod slice;
 
 pub(crate) use aligned::on_registered_slot;
@@ -55,3 +56,5 @@ pub(crate) fn no_room() -> std::io::Error {
         "read into a buffer with no room (bytes_total is 0): give it capacity",
     )
 }
+pub(crate) use pooled::HeapPool;
+pub use pooled::PooledBuf;

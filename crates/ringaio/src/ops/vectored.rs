@@ -10,7 +10,7 @@ use crate::op::Operation;
 
 /// The iovecs for `(base, len)` pairs: at most `IOV_MAX` of them and `MAX_RW_COUNT` bytes in
 /// all (a longer request transfers a prefix, as a short read or write).
-fn iovecs(parts: impl Iterator<Item = (*mut u8, usize)>) -> Vec<libc::iovec> {
+pub(crate) fn iovecs(parts: impl Iterator<Item = (*mut u8, usize)>) -> Vec<libc::iovec> {
     let mut room = MAX_RW_COUNT as usize;
     parts
         .take(IOV_MAX as usize)
@@ -23,6 +23,21 @@ fn iovecs(parts: impl Iterator<Item = (*mut u8, usize)>) -> Vec<libc::iovec> {
             }
         })
         .collect()
+}
+
+/// Records that a vectored read filled `n` bytes: each buffer in turn, up to its iovec's
+/// length.
+///
+/// # Safety
+/// - `iovecs[i]` describes the start of `bufs[i]`, and the kernel wrote `n` bytes through them.
+pub(crate) unsafe fn set_filled<B: IoBufMut>(bufs: &mut [B], iovecs: &[libc::iovec], n: usize) {
+    let mut left = n;
+    for (buf, iov) in bufs.iter_mut().zip(iovecs) {
+        let filled = left.min(iov.iov_len);
+        // SAFETY: the kernel filled the first `filled` bytes of this buffer (our caller).
+        unsafe { buf.set_init(filled) };
+        left -= filled;
+    }
 }
 
 /// A vectored read into each buffer's whole capacity, in order; each buffer's length is
@@ -63,13 +78,8 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
             return (Err(no_room()), self.bufs);
         }
         if let Ok(n) = &result {
-            let mut left = *n as usize;
-            for (buf, iov) in self.bufs.iter_mut().zip(&self.iovecs) {
-                let filled = left.min(iov.iov_len);
-                // SAFETY: the kernel filled the first `filled` bytes of this buffer.
-                unsafe { buf.set_init(filled) };
-                left -= filled;
-            }
+            // SAFETY: the kernel filled `n` bytes through `iovecs`, which describe `bufs`.
+            unsafe { set_filled(&mut self.bufs, &self.iovecs, *n as usize) };
         }
         (result.map(|n| n as usize), self.bufs)
     }
