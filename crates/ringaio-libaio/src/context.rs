@@ -205,11 +205,11 @@ impl Context {
             return Err(libc::EINVAL);
         }
         self.observe_head(&mut st);
-        // A lone request skips the fcntl that checks its fd (a system call as dear as the
-        // read itself on a busy machine): io_uring looks the fd up while `io_uring_enter`
-        // submits it and posts `-EBADF` before returning, which `drain` catches below. Only
-        // when nobody polls, so that this thread may reap the CQ; batches check each fd.
-        let probe = nr == 1 && !st.polling;
+        // Every request's fd is checked with fcntl before it goes out. Letting a lone
+        // request skip that (io_uring fails a bad fd while `io_uring_enter` submits it) was
+        // faster, but a write on a read-only fd is not always failed before the enter
+        // returns (`submit_errors` caught it queued), so the check stays.
+        let probe = false;
         let mut queued = 0;
         let mut error = 0;
         let mut last = (0, 0);

@@ -42,10 +42,9 @@
 //!   live contexts makes a bad handle `EINVAL` rather than a wild pointer.
 //! - `io_submit` checks each iocb as the kernel's `io_submit_one` does, maps it onto a
 //!   ringaio-core `Iocb` and pushes the batch with one `io_uring_enter`. A bad fd (not
-//!   open, or not open for the direction) is `EBADF` at submission: in a batch each fd is
-//!   checked with `fcntl(F_GETFL)` first; a lone iocb goes straight to io_uring, which
-//!   answers `-EBADF` before `io_uring_enter` returns, and that becomes the submission's
-//!   error (one system call fewer per request in the common one-at-a-time case).
+//!   open, or not open for the direction) is `EBADF` at submission: each fd is checked with
+//!   `fcntl(F_GETFL)` first (one system call per request; io_uring itself does not always
+//!   fail a write on a read-only fd before `io_uring_enter` returns).
 //! - Completions go CQE → `aio_ring` → the program. `io_getevents` moves them and takes
 //!   them from the ring; at most one thread waits in `io_uring_enter` at a time, the others
 //!   on a condition variable it signals, so one thread can submit while others wait.
