@@ -93,12 +93,9 @@ fn main() -> ExitCode {
     if mode == "seccomp-enter-late" {
         return enter_denied_late();
     }
-    let rt = match Runtime::new() {
+    let rt = match new_runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Err(e) = round_trip(&rt) {
         eprintln!("round trip failed: {e}");
@@ -111,16 +108,21 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A runtime, or exit code 2 after saying why.
+fn new_runtime() -> Result<Runtime, ExitCode> {
+    Runtime::new().map_err(|e| {
+        eprintln!("runtime: {e}");
+        ExitCode::from(2)
+    })
+}
+
 /// A round trip on the ring, then `io_uring_enter` denied and another round trip: its
 /// `block_on` must panic with the error (its request is in the ring and cannot move to the
 /// pool), not loop forever. Prints `panicked=<message>` (exit 0) or why not (exit 1).
 fn enter_denied_late() -> ExitCode {
-    let rt = match Runtime::new() {
+    let rt = match new_runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Err(e) = round_trip(&rt) {
         eprintln!("first round trip failed: {e}");
