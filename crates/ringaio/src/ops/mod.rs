@@ -42,6 +42,7 @@ pub(crate) use fsync::Fsync;
 pub(crate) use ftruncate::Ftruncate;
 pub(crate) use nop::Nop;
 pub(crate) use open::Open;
+pub(crate) use open::OpenDirect;
 pub(crate) use path::PathOp;
 pub(crate) use read::Read;
 pub(crate) use recv::Recv;
