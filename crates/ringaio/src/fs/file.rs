@@ -1,7 +1,7 @@
 //! `File`: positioned reads and writes with owned buffers.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
@@ -14,7 +14,6 @@ use crate::op::Op;
 use crate::ops::{
     Close, CopyRange, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Splice, Write, WriteV,
 };
-use crate::timed::Timed;
 use ringaio_core::MAX_RW_COUNT;
 
 /// How many ring round trips `File::close` makes for operations still in flight.
@@ -219,8 +218,9 @@ impl File {
     }
 
     /// [`read_at`](File::read_at) with a deadline `timeout` after the first poll: when it
-    /// passes first, the read is cancelled, and once the kernel (or the pool) has let go of
-    /// the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
+    /// passes first, the read is cancelled (by a linked `IORING_OP_LINK_TIMEOUT` on the ring,
+    /// in the same batch; by a timer and a cancel on the fallback), and once the kernel (or
+    /// the pool) has let go of the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
     /// [`time::timeout`](crate::time::timeout) around it), which leaves the buffer to the
     /// runtime until the request ends, this gives it back. A read that completes in the race
     /// with the cancel gives its bytes as usual.
@@ -250,7 +250,9 @@ impl File {
         pos: u64,
         timeout: Duration,
     ) -> impl Future<Output = BufResult<usize, B>> {
-        Timed::new(Read::new(&self.fd, buf, 0, pos), timeout)
+        crate::link::read_at(self, buf, pos)
+            .timeout(timeout)
+            .into_future()
     }
 
     /// [`write_at`](File::write_at) with a deadline `timeout` after the first poll, as
@@ -280,7 +282,9 @@ impl File {
         pos: u64,
         timeout: Duration,
     ) -> impl Future<Output = BufResult<usize, B>> {
-        Timed::new(Write::new(&self.fd, buf, 0, pos), timeout)
+        crate::link::write_at(self, buf, pos)
+            .timeout(timeout)
+            .into_future()
     }
 
     /// Fills the whole buffer, all of `buf.bytes_total()` (a `Vec`'s capacity), from its start
