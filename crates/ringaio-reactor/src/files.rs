@@ -43,6 +43,11 @@ impl FixedFiles {
         Some(slot)
     }
 
+    /// How many slots are free.
+    pub(crate) fn available(&self) -> usize {
+        self.free.len()
+    }
+
     /// A free slot lent out whole (no fd: a direct descriptor will be opened into it).
     pub(crate) fn reserve(&mut self) -> Option<u32> {
         self.free.pop()

@@ -54,6 +54,9 @@ pub struct Stats {
     pub buffer_slots: usize,
     /// Free slots in the ring's registered-buffer table.
     pub buffer_slots_free: usize,
+    /// Free slots in the reactor's part of the registered-file table (for files used often,
+    /// and lent to linked chains).
+    pub file_slots_free: usize,
 }
 
 /// The state behind the reactor's `RefCell`.
@@ -474,6 +477,7 @@ impl Reactor {
             cq_overflow: inner.ring.as_mut().map_or(0, |r| r.overflow()),
             buffer_slots: inner.buffers.len(),
             buffer_slots_free: inner.buffers.available(),
+            file_slots_free: inner.files.available(),
         }
     }
 }

@@ -102,6 +102,17 @@ impl SharedFd {
         })))
     }
 
+    /// Slot `slot` of `reactor`'s table, lent to one linked chain, which opens and closes
+    /// it: this handle names the slot for the requests between, and closes nothing.
+    pub(crate) fn lent_slot(slot: u32, reactor: &Rc<Reactor>) -> SharedFd {
+        SharedFd(Rc::new(Inner::Direct(Direct {
+            slot,
+            reactor: Rc::downgrade(reactor),
+            installed: OnceCell::new(),
+            owns_slot: Cell::new(false),
+        })))
+    }
+
     /// Whether it is a direct descriptor.
     pub(crate) fn is_direct(&self) -> bool {
         matches!(*self.0, Inner::Direct(_))

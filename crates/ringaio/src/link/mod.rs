@@ -170,6 +170,23 @@ pub async fn link3<A: 'static, B: 'static, C: 'static>(
     )
 }
 
+/// [`link`] of four steps.
+pub async fn link4<A: 'static, B: 'static, C: 'static, D: 'static>(
+    a: Step<A>,
+    b: Step<B>,
+    c: Step<C>,
+    d: Step<D>,
+) -> (A, B, C, D) {
+    let members = vec![a.member, b.member, c.member, d.member];
+    let mut raws = chain::run(members).await.into_iter();
+    (
+        output(raws.next()),
+        output(raws.next()),
+        output(raws.next()),
+        output(raws.next()),
+    )
+}
+
 /// A [`File::read_at`] to link: reads into `buf` from its start at `pos`.
 pub fn read_at<B: IoBufMut>(file: &File, buf: B, pos: u64) -> Step<BufResult<usize, B>> {
     Step::new(Read::new(file.shared_fd(), buf, 0, pos))
