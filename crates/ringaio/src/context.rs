@@ -65,6 +65,12 @@ impl Drop for EnterGuard {
     }
 }
 
+/// The current runtime's reactor as a pointer (null outside a runtime), to compare with.
+#[inline]
+pub(crate) fn reactor_ptr() -> *const Reactor {
+    REACTOR.get()
+}
+
 /// The current runtime's reactor.
 ///
 /// # Errors

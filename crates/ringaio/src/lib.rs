@@ -43,6 +43,7 @@ pub mod fs;
 mod handle;
 pub mod io;
 mod join;
+pub mod link;
 mod multi;
 pub mod net;
 mod op;

@@ -60,11 +60,21 @@ impl Builder {
         self
     }
 
-    /// Slots in the ring's registered-file table (default 1024; 0 turns it off). Every
-    /// opened `File` takes one while it lives, if one is free, so its requests skip the
-    /// kernel's fd lookup.
+    /// Slots in the ring's registered-file table for the runtime to hand out (default 1024;
+    /// 0 turns them off): a `File` used often enough (64 requests) takes one, if one is
+    /// free, so its later requests skip the kernel's fd lookup; `fs::read` and `fs::write`
+    /// borrow one for each linked open → read/write → close.
     pub fn fixed_files(&mut self, slots: u32) -> &mut Self {
         self.config.fixed_files = slots;
+        self
+    }
+
+    /// Slots after those for files opened straight into the table, direct descriptors
+    /// ([`OpenOptions::direct`](crate::fs::OpenOptions::direct); default 4096, 0 turns them
+    /// off). The whole table is cut to `RLIMIT_NOFILE`. When they are all taken, direct
+    /// opens fall back to plain fds.
+    pub fn direct_files(&mut self, slots: u32) -> &mut Self {
+        self.config.direct_files = slots;
         self
     }
 
