@@ -6,6 +6,7 @@
 mod chart;
 mod echo;
 mod engines;
+mod files;
 mod report;
 mod workload;
 
@@ -23,6 +24,8 @@ use workload::{Rw, Workload};
 const MAX_BS: u64 = 64 << 20;
 /// Largest `--iodepth`: registered buffer indexes are u16 and the kernel caps their count.
 const MAX_IODEPTH: usize = 4096;
+/// Largest `--files`: the file names have five digits.
+const MAX_FILES: usize = 99_999;
 
 /// Compare io_uring engines on one file, fio style.
 #[derive(Parser, Debug)]
@@ -42,9 +45,9 @@ struct Args {
     /// Block size, e.g. 4k, 64k, 1m.
     #[arg(long, default_value = "4k", value_parser = parse_size)]
     bs: u64,
-    /// Operations in flight per engine.
-    #[arg(long, default_value_t = 32)]
-    iodepth: usize,
+    /// Operations in flight per engine [default: 32; 64 files for openread/openwrite].
+    #[arg(long)]
+    iodepth: Option<usize>,
     /// Open with O_DIRECT (buffers are always page-aligned).
     #[arg(long)]
     direct: bool,
@@ -66,6 +69,12 @@ struct Args {
     /// The file to read and write.
     #[arg(long, default_value = "/tmp/ringaio-bench.dat")]
     file: PathBuf,
+    /// Files in the set of `--rw openread` / `openwrite` (100 B to 16 KiB each).
+    #[arg(long, default_value_t = 8000)]
+    files: usize,
+    /// Where `--rw openread` / `openwrite` keep their files (reads: made once, kept).
+    #[arg(long, default_value = "/tmp/ringaio-bench-files")]
+    dir: PathBuf,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -87,15 +96,21 @@ fn main() -> ExitCode {
 
 fn run(mut args: Args) -> Result<(), String> {
     validate(&mut args)?;
-    let w = Workload::new(
+    let mut w = Workload::new(
         args.file.clone(),
         args.rw,
         args.bs as usize,
-        args.iodepth,
+        iodepth(&args),
         args.direct,
         args.fixed,
         args.size,
     );
+    if w.rw.is_files() {
+        let write = w.rw == Rw::OpenWrite;
+        let set = files::FileSet::prepare(&args.dir, args.files, write, args.warmup > 0.0)
+            .map_err(|e| format!("preparing {}: {e}", args.dir.display()))?;
+        w.files = Some(std::sync::Arc::new(set));
+    }
     let mut engines: Vec<Box<dyn Engine>> = Vec::new();
     for &kind in &args.engines {
         engines.push(engines::create(kind, &w)?);
@@ -156,6 +171,16 @@ fn measure(
     Ok(results)
 }
 
+/// `--iodepth`, or its default for the workload.
+fn iodepth(args: &Args) -> usize {
+    let default = if args.rw.is_files() {
+        files::DEFAULT_IODEPTH
+    } else {
+        32
+    };
+    args.iodepth.unwrap_or(default)
+}
+
 /// Rejects settings the engines cannot run, before anything is created.
 fn validate(args: &mut Args) -> Result<(), String> {
     let mut seen = Vec::new();
@@ -173,8 +198,11 @@ fn validate(args: &mut Args) -> Result<(), String> {
     if args.direct && !args.bs.is_multiple_of(512) {
         return Err("--direct needs --bs to be a multiple of 512".into());
     }
-    if args.iodepth == 0 || args.iodepth > MAX_IODEPTH {
+    if iodepth(args) == 0 || iodepth(args) > MAX_IODEPTH {
         return Err(format!("--iodepth must be between 1 and {MAX_IODEPTH}"));
+    }
+    if args.rw.is_files() && (args.files == 0 || args.files > MAX_FILES) {
+        return Err(format!("--files must be between 1 and {MAX_FILES}"));
     }
     if args.rw.uses_file() && args.size < args.bs {
         return Err("--size must be at least --bs".into());
@@ -258,6 +286,8 @@ mod tests {
         assert!(parse(&["--direct", "--bs", "1000"]).is_err());
         assert!(parse(&["--size", "1k", "--bs", "4k"]).is_err());
         assert!(parse(&["--rounds", "0"]).is_err());
+        assert!(parse(&["--rw", "openread", "--files", "0"]).is_err());
+        assert!(parse(&["--rw", "openread", "--files", "100000"]).is_err());
     }
 
     #[test]

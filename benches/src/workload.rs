@@ -9,6 +9,8 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::files::FileSet;
+
 /// Alignment of every I/O buffer: a page, which satisfies O_DIRECT on any device.
 pub(crate) const BUF_ALIGN: usize = 4096;
 
@@ -39,6 +41,14 @@ pub(crate) enum Rw {
     #[value(name = "echo")]
     #[serde(rename = "echo")]
     Echo,
+    /// Small files, each opened, read to its end and closed (`--files`, `--dir`).
+    #[value(name = "openread")]
+    #[serde(rename = "openread")]
+    OpenRead,
+    /// Small files, each created, written and closed (`--files`, `--dir`).
+    #[value(name = "openwrite")]
+    #[serde(rename = "openwrite")]
+    OpenWrite,
 }
 
 impl std::fmt::Display for Rw {
@@ -50,6 +60,8 @@ impl std::fmt::Display for Rw {
             Rw::Write => "write",
             Rw::Nop => "nop",
             Rw::Echo => "echo",
+            Rw::OpenRead => "openread",
+            Rw::OpenWrite => "openwrite",
         })
     }
 }
@@ -60,9 +72,14 @@ impl Rw {
         matches!(self, Rw::RandWrite | Rw::Write)
     }
 
-    /// True for the patterns that touch the file at all.
+    /// True for the patterns that touch the (one, large) file at all.
     pub(crate) fn uses_file(self) -> bool {
-        !matches!(self, Rw::Nop | Rw::Echo)
+        !matches!(self, Rw::Nop | Rw::Echo | Rw::OpenRead | Rw::OpenWrite)
+    }
+
+    /// True for the small-file patterns (`openread`, `openwrite`).
+    pub(crate) fn is_files(self) -> bool {
+        matches!(self, Rw::OpenRead | Rw::OpenWrite)
     }
 }
 
@@ -79,6 +96,8 @@ pub(crate) struct Workload {
     /// Shared cursor for the sequential patterns, so that all workers of an engine
     /// together walk the file once in order, as fio's single job does.
     cursor: Arc<AtomicU64>,
+    /// The small files of `openread` / `openwrite`, prepared once for every engine.
+    pub(crate) files: Option<Arc<FileSet>>,
 }
 
 impl Workload {
@@ -102,6 +121,7 @@ impl Workload {
             fixed,
             size,
             cursor,
+            files: None,
         }
     }
 
@@ -132,11 +152,13 @@ impl Workload {
                 blocks,
                 bs,
             },
-            Rw::RandRead | Rw::RandWrite | Rw::Nop | Rw::Echo => Offsets::Random {
-                rng: WyRand::new(worker),
-                blocks,
-                bs,
-            },
+            Rw::RandRead | Rw::RandWrite | Rw::Nop | Rw::Echo | Rw::OpenRead | Rw::OpenWrite => {
+                Offsets::Random {
+                    rng: WyRand::new(worker),
+                    blocks,
+                    bs,
+                }
+            }
         }
     }
 

@@ -99,6 +99,11 @@ pub(crate) enum EngineKind {
     RingaioMultishot,
     /// The ringaio runtime on io_uring with its registered-file table off.
     RingaioUnregistered,
+    /// The ringaio runtime on io_uring, reading into plain `Vec<u8>` buffers (`--rw randread`
+    /// etc.; with `AlignedBuf` buffers they may be registered, a `Vec` never is).
+    RingaioVec,
+    /// (`--rw openread`/`openwrite` only) ringaio's `fs::read` / `fs::write`.
+    RingaioFs,
     /// A hand-written loop on the io-uring crate: the reference.
     Uring,
     /// tokio-uring, one task per queue slot.
@@ -111,6 +116,10 @@ pub(crate) enum EngineKind {
     Tokio,
     /// A plain pread/pwrite loop on one thread, queue depth 1.
     Std,
+    /// (`--rw openread`/`openwrite` only) `std::fs::read` / `std::fs::write` on one thread.
+    StdFs,
+    /// (`--rw openread`/`openwrite` only) `tokio::fs::read` / `tokio::fs::write`.
+    TokioFs,
 }
 
 /// Builds the engine for `kind`, or says which cargo feature it needs.
@@ -124,6 +133,13 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
         });
     }
     let msg = |e: io::Error| e.to_string();
+    if w.rw.is_files() {
+        return match crate::files::create(kind, w) {
+            Some(engine) => engine.map_err(msg),
+            None if is_built(kind) => Err(format!("engine `{kind:?}` has no {} workload", w.rw)),
+            None => Err(not_built(kind)),
+        };
+    }
     match kind {
         EngineKind::Uring => Ok(Box::new(uring::UringEngine::new(w))),
         EngineKind::Std => Ok(Box::new(std_pread::StdEngine::new(w).map_err(msg)?)),
@@ -139,6 +155,8 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
         EngineKind::RingaioFallback => Ok(Box::new(
             ringaio::RingaioEngine::new(w, true, true).map_err(msg)?,
         )),
+        #[cfg(feature = "ringaio-engine")]
+        EngineKind::RingaioVec => Ok(Box::new(ringaio::RingaioEngine::new_vec(w).map_err(msg)?)),
         #[cfg(feature = "tokio-uring")]
         EngineKind::TokioUring => Ok(Box::new(
             tokio_uring::TokioUringEngine::new(w).map_err(msg)?,
@@ -149,8 +167,28 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
         EngineKind::Glommio => Ok(Box::new(glommio::GlommioEngine::new(w).map_err(msg)?)),
         #[cfg(feature = "tokio")]
         EngineKind::Tokio => Ok(Box::new(tokio::TokioEngine::new(w).map_err(msg)?)),
+        EngineKind::StdFs | EngineKind::RingaioFs | EngineKind::TokioFs => Err(format!(
+            "engine `{kind:?}` runs only --rw openread and openwrite"
+        )),
         #[allow(unreachable_patterns)]
         other => Err(not_built(other)),
+    }
+}
+
+/// True if `kind`'s cargo feature is on in this build.
+fn is_built(kind: EngineKind) -> bool {
+    match kind {
+        EngineKind::Uring | EngineKind::Std | EngineKind::StdFs => true,
+        EngineKind::Ringaio
+        | EngineKind::RingaioFallback
+        | EngineKind::RingaioMultishot
+        | EngineKind::RingaioUnregistered
+        | EngineKind::RingaioVec
+        | EngineKind::RingaioFs => cfg!(feature = "ringaio-engine"),
+        EngineKind::TokioUring => cfg!(feature = "tokio-uring"),
+        EngineKind::Monoio => cfg!(feature = "monoio"),
+        EngineKind::Glommio => cfg!(feature = "glommio"),
+        EngineKind::Tokio | EngineKind::TokioFs => cfg!(feature = "tokio"),
     }
 }
 
@@ -173,11 +211,14 @@ fn not_built(kind: EngineKind) -> String {
             "ringaio-engine",
             "--features ringaio-engine",
         ),
+        EngineKind::RingaioVec => ("ringaio-vec", "ringaio-engine", "--features ringaio-engine"),
+        EngineKind::RingaioFs => ("ringaio-fs", "ringaio-engine", "--features ringaio-engine"),
+        EngineKind::TokioFs => ("tokio-fs", "tokio", "--features peers"),
         EngineKind::TokioUring => ("tokio-uring", "tokio-uring", "--features peers"),
         EngineKind::Monoio => ("monoio", "monoio", "--features peers"),
         EngineKind::Glommio => ("glommio", "glommio", "--features peers"),
         EngineKind::Tokio => ("tokio", "tokio", "--features peers"),
-        EngineKind::Uring | EngineKind::Std => unreachable!("always built"),
+        EngineKind::Uring | EngineKind::Std | EngineKind::StdFs => unreachable!("always built"),
     };
     format!(
         "engine `{name}` is not built in: enable the cargo feature `{feature}`, e.g.\n  \

@@ -27,6 +27,8 @@ pub(crate) struct RingaioEngine {
     name: &'static str,
     /// With `--fixed`: registered buffers, made on the first round and kept.
     pool: Option<FixedBufPool>,
+    /// Plain `Vec<u8>` buffers instead of `AlignedBuf` (`ringaio-vec`).
+    vec: bool,
 }
 
 impl RingaioEngine {
@@ -58,6 +60,23 @@ impl RingaioEngine {
             rt,
             name,
             pool: None,
+            vec: false,
+        })
+    }
+
+    /// ringaio with the runtime's defaults and `Vec<u8>` buffers (never registered), as a
+    /// user writes it first (`ringaio-vec`). Refuses `--fixed` and `--direct`, which need
+    /// buffers that a `Vec` is not.
+    pub(crate) fn new_vec(w: &Workload) -> io::Result<RingaioEngine> {
+        if w.fixed || w.direct {
+            return Err(super::unsupported("ringaio-vec", "--fixed or --direct"));
+        }
+        let rt = Runtime::builder().entries(w.ring_entries()).build()?;
+        Ok(RingaioEngine {
+            rt,
+            name: "ringaio-vec",
+            pool: None,
+            vec: true,
         })
     }
 }
@@ -75,6 +94,7 @@ impl Engine for RingaioEngine {
             self.pool = Some(self.rt.block_on(async { FixedBufPool::new(count, bs) })?);
         }
         let pool = self.pool.clone();
+        let vec = self.vec;
         self.rt.block_on(async {
             let file = if uses_file {
                 Some(Rc::new(
@@ -104,6 +124,11 @@ impl Engine for RingaioEngine {
                                 .ok_or_else(|| io::Error::other("fixed buffer pool empty"))?;
                             buf.fill_from(&w.buffer(i));
                             let ops = (File::write_fixed_at, File::read_fixed_at);
+                            spawn_rw(file, buf, offsets, write, ops, deadline, rec)
+                        }
+                        None if vec => {
+                            let buf: Vec<u8> = w.buffer(i).to_vec();
+                            let ops = (File::write_at, File::read_at);
                             spawn_rw(file, buf, offsets, write, ops, deadline, rec)
                         }
                         None => {
