@@ -439,11 +439,14 @@ async fn through_kernel(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> 
     let job = &open.job;
     let src = ring_file(&open.src, &job.src)?;
     let dst = ring_file(&open.dst, &job.dst)?;
+    let srcs = sources(&open.src, &src)
+        .await
+        .map_err(|e| Failure::os(format!("cannot open {} for reading", quote(&job.src)), e))?;
     let size = open.meta.len();
     let failed = |e| copy_failure(&job.src, &job.dst, e);
     let copied = async {
         let Some(mut len) =
-            pipeline::copy_in_kernel(ctx, &src, &dst, &open.extents, size, kernel_cannot)
+            pipeline::copy_in_kernel(ctx, &srcs, &dst, &open.extents, size, kernel_cannot)
                 .await
                 .map_err(failed)?
         else {
@@ -471,9 +474,39 @@ async fn through_kernel(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> 
         Ok(Some(len))
     }
     .await;
+    for other in srcs {
+        let _ = other.close().await;
+    }
     let _ = src.close().await;
     let _ = dst.close().await;
     copied
+}
+
+/// The source again, opened anew [`pipeline::KERNEL_WORKERS`] times (through the ring, by
+/// `/proc/self/fd`), so that each `copy_file_range` worker has a file description of its
+/// own: one readahead state per sequential stream. Where that fails (no `/proc`), `first`
+/// is dup'ed instead (the workers then share its readahead state).
+///
+/// # Errors
+/// Not even one descriptor could be had.
+async fn sources(std_src: &fs::File, first: &File) -> io::Result<Vec<File>> {
+    use std::os::fd::AsRawFd;
+    let again = format!("/proc/self/fd/{}", std_src.as_raw_fd());
+    let mut srcs = Vec::with_capacity(pipeline::KERNEL_WORKERS);
+    for _ in 0..pipeline::KERNEL_WORKERS {
+        let opened = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(&again)
+            .await;
+        match opened.or_else(|_| first.try_clone()) {
+            Ok(file) => srcs.push(file),
+            Err(e) if srcs.is_empty() => return Err(e),
+            // Out of descriptors: fewer workers.
+            Err(_) => break,
+        }
+    }
+    Ok(srcs)
 }
 
 /// A FIFO, device or socket at either end: `splice` through the runtime, else (where the
