@@ -187,6 +187,8 @@ pub unsafe fn execute(iocb: &Iocb) -> i32 {
             retry(|| unsafe { libc::linkat(fd, path, iocb.fd2, new, flags) } as isize)
         }
         Opcode::Timeout | Opcode::AsyncCancel => -libc::EINVAL,
+        // The pool has no registered-file table and no links (`Opcode::ring_only`).
+        Opcode::FixedFdInstall | Opcode::LinkTimeout => -libc::EBADF,
         Opcode::Socket
         | Opcode::Connect
         | Opcode::Accept

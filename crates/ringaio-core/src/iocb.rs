@@ -13,6 +13,10 @@ pub const MAX_RW_COUNT: u64 = (i32::MAX as u64) & !0xfff;
 /// The most iovecs one vectored request may carry (`IOV_MAX`, `UIO_MAXIOV`).
 pub const IOV_MAX: u64 = 1024;
 
+/// [`Iocb::openat_direct`] into any free slot of the allocation range
+/// (`IORING_FILE_INDEX_ALLOC`).
+pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
+
 /// The file a request works on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -152,7 +156,40 @@ impl Iocb {
         iocb
     }
 
-    /// Close `fd`.
+    /// Open `path` straight into the ring's registered-file table (a direct descriptor: no
+    /// fd in the process's table): into slot `index`, or with [`FILE_INDEX_ALLOC`] into any
+    /// free slot of the table's allocation range, whose index is then the result. The SQE's
+    /// `file_index` travels in `len` (slot + 1, or `FILE_INDEX_ALLOC`). Ring only.
+    pub fn openat_direct(dirfd: RawFd, path: &CStr, flags: i32, mode: u32, index: u32) -> Iocb {
+        let mut iocb = Iocb::openat(dirfd, path, flags, mode);
+        iocb.len = if index == FILE_INDEX_ALLOC {
+            u64::from(FILE_INDEX_ALLOC)
+        } else {
+            u64::from(index) + 1
+        };
+        iocb
+    }
+
+    /// For an `Openat` into the registered-file table: the SQE's `file_index` (slot + 1, or
+    /// [`FILE_INDEX_ALLOC`]); `None` for a plain open and every other opcode.
+    #[inline]
+    pub fn direct_index(&self) -> Option<u32> {
+        (self.opcode == Opcode::Openat && self.len != 0).then_some(self.len as u32)
+    }
+
+    /// A real fd (`O_CLOEXEC`) for registered-file slot `index` (`IORING_OP_FIXED_FD_INSTALL`).
+    pub fn fixed_fd_install(index: u32) -> Iocb {
+        Iocb::new(Opcode::FixedFdInstall, Target::Fixed(index))
+    }
+
+    /// A timeout of the relative time at `ts` for the request linked before it.
+    pub fn link_timeout(ts: *const crate::Timespec) -> Iocb {
+        let mut iocb = Iocb::new(Opcode::LinkTimeout, Target::Fd(-1));
+        iocb.addr = ts as u64;
+        iocb
+    }
+
+    /// Close `fd` (a registered-file slot: empties the slot and drops its file).
     pub fn close(fd: Target) -> Iocb {
         Iocb::new(Opcode::Close, fd)
     }
@@ -455,7 +492,23 @@ impl Iocb {
                     return einval();
                 }
             }
-            Opcode::Openat | Opcode::Unlinkat | Opcode::Mkdirat => {
+            Opcode::Openat => {
+                // `len` is the SQE's 32-bit `file_index`.
+                if self.addr == 0 || self.len > u64::from(u32::MAX) {
+                    return einval();
+                }
+            }
+            Opcode::FixedFdInstall => {
+                if !no_buffer || !matches!(self.fd, Target::Fixed(_)) {
+                    return einval();
+                }
+            }
+            Opcode::LinkTimeout => {
+                if self.addr == 0 || self.offset != 0 {
+                    return einval();
+                }
+            }
+            Opcode::Unlinkat | Opcode::Mkdirat => {
                 if self.addr == 0 {
                     return einval();
                 }

@@ -93,6 +93,14 @@ pub enum Opcode {
     /// Multishot `recv(2)` into buffers picked from provided buffer ring `buf_index`
     /// (`IORING_OP_RECV` with `IORING_RECV_MULTISHOT`, Linux 6.0): one CQE per message.
     RecvMulti = 54,
+    /// Install a real fd for the registered-file slot `Target::Fixed` names
+    /// (`IORING_OP_FIXED_FD_INSTALL`, Linux 6.8); the result is the new fd, `O_CLOEXEC`
+    /// unless `Iocb::flags` holds `IORING_FIXED_FD_NO_CLOEXEC`. Ring only.
+    FixedFdInstall = 55,
+    /// A timeout for the request linked before it (`IORING_OP_LINK_TIMEOUT`, Linux 5.5): the
+    /// relative `Timespec` at `Iocb::addr`. Only as the second half of a linked pair
+    /// (`Reactor::submit_chain`); ring only.
+    LinkTimeout = 56,
 }
 
 /// What [`Opcode::uring_opcode`] says for an opcode io_uring does not have: beyond every
@@ -101,7 +109,7 @@ pub(crate) const NO_URING_OPCODE: u8 = u8::MAX;
 
 impl Opcode {
     /// Every opcode, in numbering order.
-    pub const ALL: [Opcode; 37] = [
+    pub const ALL: [Opcode; 39] = [
         Opcode::Pread,
         Opcode::Pwrite,
         Opcode::Fsync,
@@ -139,6 +147,8 @@ impl Opcode {
         Opcode::SendZc,
         Opcode::AcceptMulti,
         Opcode::RecvMulti,
+        Opcode::FixedFdInstall,
+        Opcode::LinkTimeout,
     ];
 
     /// The opcode numbered `raw`.
@@ -191,6 +201,8 @@ impl Opcode {
             Opcode::RecvMsg => op::RecvMsg::CODE,
             Opcode::Shutdown => op::Shutdown::CODE,
             Opcode::SendZc => op::SendZc::CODE,
+            Opcode::FixedFdInstall => op::FixedFdInstall::CODE,
+            Opcode::LinkTimeout => op::LinkTimeout::CODE,
         }
     }
 
@@ -223,7 +235,19 @@ impl Opcode {
                 | Opcode::SendZc
                 | Opcode::AcceptMulti
                 | Opcode::RecvMulti
+                | Opcode::FixedFdInstall
         )
+    }
+
+    /// Whether the request can only name a registered file (`FixedFdInstall`).
+    pub fn needs_fixed_file(self) -> bool {
+        self == Opcode::FixedFdInstall
+    }
+
+    /// Whether only the ring can run the request: the blocking pool has no registered-file
+    /// table and no linked timeouts.
+    pub fn ring_only(self) -> bool {
+        matches!(self, Opcode::FixedFdInstall | Opcode::LinkTimeout)
     }
 
     /// The registered-buffer form of a plain read or write (`ReadFixed` for `Pread`,
@@ -240,7 +264,11 @@ impl Opcode {
     pub fn returns_fd(self) -> bool {
         matches!(
             self,
-            Opcode::Openat | Opcode::Socket | Opcode::Accept | Opcode::AcceptMulti
+            Opcode::Openat
+                | Opcode::Socket
+                | Opcode::Accept
+                | Opcode::AcceptMulti
+                | Opcode::FixedFdInstall
         )
     }
 

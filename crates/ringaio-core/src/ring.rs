@@ -10,7 +10,7 @@ use std::time::Duration;
 use io_uring::IoUring;
 
 use crate::ring_fd::RegisteredRing;
-use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, Sqe, Target};
+use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, RawSqe, Sqe, Target};
 
 mod builder;
 mod completions;
@@ -301,6 +301,53 @@ impl Ring {
         }
         // SAFETY: forwarded from the caller.
         unsafe { self.push_when_full(sqe) }
+    }
+
+    /// Pushes a chain of validated requests, each `(iocb, target, user_data, link)` where
+    /// `link` is `Some(hard)` to link it to the next (`IOSQE_IO_LINK`, or with `hard`
+    /// `IOSQE_IO_HARDLINK`, which does not sever the chain when this one fails). The whole
+    /// chain goes into the SQ together: when it lacks room, what is queued is submitted
+    /// first, so no submit boundary falls inside the chain (the kernel would end the chain
+    /// there).
+    ///
+    /// # Errors
+    /// EINVAL for a chain longer than the SQ, or one whose last entry links on; whatever
+    /// the flushing submit returns. Nothing is pushed then.
+    ///
+    /// # Safety
+    /// As [`Ring::push`], for every pointer of every iocb.
+    pub unsafe fn push_chain(
+        &mut self,
+        chain: &[(Iocb, Target, u64, Option<bool>)],
+    ) -> io::Result<()> {
+        self.check_fork()?;
+        let n = chain.len();
+        if n == 0 || n > self.sq_entries() || chain[n - 1].3.is_some() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let mut tries = 0u32;
+        while self.sq_entries() - self.uring.submission().len() < n {
+            self.submit()?;
+            if self.mode.sqpoll && tries > 0 && self.uring.submitter().squeue_wait().is_err() {
+                std::thread::sleep(Duration::from_micros(50u64 << tries.min(8)).min(BACKOFF_MAX));
+            }
+            tries = tries.saturating_add(1);
+        }
+        let mut sq = self.uring.submission();
+        for (iocb, target, user_data, link) in chain {
+            let mut fields = RawSqe::of(&build_sqe(iocb, *target, *user_data));
+            fields.flags |= match link {
+                Some(true) => io_uring::squeue::Flags::IO_HARDLINK.bits(),
+                Some(false) => io_uring::squeue::Flags::IO_LINK.bits(),
+                None => 0,
+            };
+            // SAFETY: forwarded from the caller; the room was made above, so every push
+            // lands and the chain is never cut.
+            if unsafe { sq.push(fields.into_sqe().entry()) }.is_err() {
+                return Err(io::Error::other("submission queue lost room mid-chain"));
+            }
+        }
+        Ok(())
     }
 
     /// `push` on a full SQ: submit what is queued to make room, then push.

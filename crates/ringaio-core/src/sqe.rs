@@ -218,10 +218,31 @@ fn build(iocb: &Iocb) -> Entry {
             .offset(off)
             .mode(iocb.flags as i32)
             .build()),
-        Opcode::Openat => op::OpenAt::new(raw_fd(iocb.fd), iocb.path())
-            .flags(iocb.flags as i32)
-            .mode(iocb.mode)
-            .build(),
+        Opcode::Openat => {
+            let entry = op::OpenAt::new(raw_fd(iocb.fd), iocb.path())
+                .flags(iocb.flags as i32)
+                .mode(iocb.mode)
+                .build();
+            match iocb.direct_index() {
+                // The SQE's `file_index` (slot + 1, or IORING_FILE_INDEX_ALLOC), as the
+                // io-uring crate's `DestinationSlot` would write it.
+                Some(file_index) => RawSqe {
+                    file_index,
+                    ..RawSqe::of(&Sqe(entry))
+                }
+                .into_entry(),
+                None => entry,
+            }
+        }
+        Opcode::FixedFdInstall => {
+            // `validate` refuses a plain fd here.
+            let index = match iocb.fd {
+                Target::Fixed(index) => index,
+                Target::Fd(fd) => fd as u32,
+            };
+            op::FixedFdInstall::new(Fixed(index), iocb.flags).build()
+        }
+        Opcode::LinkTimeout => op::LinkTimeout::new(ptr as *const Timespec).build(),
         Opcode::Statx => op::Statx::new(
             raw_fd(iocb.fd),
             iocb.path(),

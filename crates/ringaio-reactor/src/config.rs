@@ -59,6 +59,11 @@ pub struct Config {
     /// Slots in the ring's registered-file table (0: none). Files registered with
     /// `Reactor::register_file` skip the kernel's fd lookup on every request. Default 1024.
     pub fixed_files: u32,
+    /// Slots after those for the kernel to pick from when a file is opened straight into
+    /// the table (a direct descriptor: `IORING_FILE_INDEX_ALLOC`, Linux 6.0; 0: none). A
+    /// full range makes such opens fall back to plain fds. The whole table is cut to
+    /// `RLIMIT_NOFILE`. Default 4096.
+    pub direct_files: u32,
     /// Slots in the ring's registered-buffer table (0: none; at most 16384, the kernel's
     /// limit), handed out by `Reactor::register_buffer` to buffers used again and again.
     /// Default 1024.
@@ -76,6 +81,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(5),
             forbid: Vec::new(),
             fixed_files: 1024,
+            direct_files: 4096,
             fixed_buffers: 1024,
         }
     }

@@ -1,5 +1,8 @@
 //! The registered-file table: which fds have a slot in the ring's fixed-file table, so that
-//! requests on them skip the kernel's per-request fd lookup (`IOSQE_FIXED_FILE`).
+//! requests on them skip the kernel's per-request fd lookup (`IOSQE_FIXED_FILE`), and which
+//! slots are lent out for direct descriptors opened into a slot of our choosing (linked
+//! open → read → close chains). The table's other part, the allocation range, is the
+//! kernel's to manage (`IORING_FILE_INDEX_ALLOC`).
 //! Bookkeeping only; the reactor makes the `io_uring_register` calls.
 
 use std::os::fd::RawFd;
@@ -40,6 +43,23 @@ impl FixedFiles {
         Some(slot)
     }
 
+    /// How many slots are free.
+    pub(crate) fn available(&self) -> usize {
+        self.free.len()
+    }
+
+    /// A free slot lent out whole (no fd: a direct descriptor will be opened into it).
+    pub(crate) fn reserve(&mut self) -> Option<u32> {
+        self.free.pop()
+    }
+
+    /// Takes back a slot from [`reserve`](FixedFiles::reserve), empty again in the kernel's
+    /// table.
+    pub(crate) fn unreserve(&mut self, slot: u32) {
+        debug_assert!(!self.free.contains(&slot), "slot {slot} given back twice");
+        self.free.push(slot);
+    }
+
     /// Forgets `fd`'s slot and returns it, to be emptied in the kernel's table.
     pub(crate) fn remove(&mut self, fd: RawFd) -> Option<u32> {
         let slot = self.lookup(fd)?;
@@ -66,5 +86,16 @@ mod tests {
         assert_eq!(files.remove(7), Some(0));
         assert_eq!(files.lookup(7), None);
         assert_eq!(files.insert(9), Some(0));
+    }
+
+    #[test]
+    fn reserved_slots_are_shared_with_registration() {
+        let mut files = FixedFiles::new(2);
+        let a = files.reserve().unwrap();
+        assert_eq!(files.insert(5), Some(1 - a));
+        assert_eq!(files.reserve(), None, "table full");
+        assert_eq!(files.insert(6), None);
+        files.unreserve(a);
+        assert_eq!(files.insert(6), Some(a));
     }
 }

@@ -45,5 +45,5 @@ pub use key::Key;
 pub use notifier::Notifier;
 pub use pbuf::{BufRing, ProvidedBuf, CQE_F_BUFFER, MAX_RING_ENTRIES};
 pub use pool::BlockingCall;
-pub use reactor::{Polled, Reactor, Stats, TaskWaker, MIN_CQ_ENTRIES};
+pub use reactor::{Link, Polled, Reactor, Stats, TaskWaker, MIN_CQ_ENTRIES};
 pub use slots::Outcome;

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{RawWakerVTable, Waker};
@@ -14,18 +13,21 @@ use std::time::Duration;
 
 use ringaio_core::{is_unavailable, Iocb, OpSet, Opcode, Ring};
 
+pub use self::chain::Link;
 use crate::buffers::{FixedBuffers, Home};
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Id, Key};
 use crate::pool::Pool;
-use crate::slots::{Outcome, Resources, Slots, NO_TASK};
+use crate::slots::{Closing, Outcome, Resources, Slots, NO_TASK};
 use crate::timers::Timers;
 use crate::Notifier;
 
 mod blocking;
 mod cancel;
+mod chain;
 mod complete;
+mod direct;
 mod registry;
 mod shutdown;
 mod submit;
@@ -52,6 +54,9 @@ pub struct Stats {
     pub buffer_slots: usize,
     /// Free slots in the ring's registered-buffer table.
     pub buffer_slots_free: usize,
+    /// Free slots in the reactor's part of the registered-file table (for files used often,
+    /// and lent to linked chains).
+    pub file_slots_free: usize,
 }
 
 /// The state behind the reactor's `RefCell`.
@@ -63,7 +68,7 @@ struct Inner {
     buffers: FixedBuffers,
     slots: Slots,
     /// Requests admitted beyond CQ room, in order.
-    queue: VecDeque<(Id, Iocb)>,
+    queue: VecDeque<(Id, Iocb, Link)>,
     /// CQEs the ring still owes us: requests, cancels and the wake read.
     in_kernel: usize,
     /// Most requests in the ring at once: half the CQ (cancels may take the other half).
@@ -88,7 +93,7 @@ struct Inner {
 /// wakers to wake. Kept between drains so its vectors do not reallocate.
 #[derive(Default)]
 struct Deferred {
-    close: Vec<RawFd>,
+    close: Vec<Closing>,
     garbage: Vec<Resources>,
     wakers: Vec<Waker>,
     /// Tokens of executor tasks to wake (`Reactor::set_task_waker`), each once per drain
@@ -110,6 +115,9 @@ pub struct Reactor {
     /// The process's fork generation when the reactor was built (`forked`).
     /// The opcodes the ring runs, read without a borrow.
     ring_ops: Cell<OpSet>,
+    /// Whether the ring's registered-file table has an allocation range for direct
+    /// descriptors (`direct.rs`).
+    direct: Cell<bool>,
     /// Where this reactor's registered-buffer slots come back to.
     buffer_home: Arc<Home>,
     deferred: RefCell<Deferred>,
@@ -193,6 +201,46 @@ fn foreign_key(key: &Key) -> ! {
     panic!("ringaio-reactor: {key:?} was issued by another reactor")
 }
 
+/// Registers the ring's sparse file table once: `config.fixed_files` slots for the reactor
+/// to hand out, then `config.direct_files` for the kernel's allocation range (both cut to
+/// what `RLIMIT_NOFILE` allows). Returns the reactor's part and whether the allocation range
+/// is there. A kernel without sparse tables (5.19) or allocation ranges (6.0) gets less.
+fn file_table(ring: &mut Ring, config: &Config) -> (u32, bool) {
+    let limit = nofile_limit();
+    let own = config.fixed_files.min(limit);
+    let direct = config.direct_files.min(limit - own);
+    if own + direct == 0 {
+        return (0, false);
+    }
+    if let Err(e) = ring.register_files_sparse(own + direct) {
+        tracing::debug!(error = %e, "no registered files");
+        return (0, false);
+    }
+    if direct == 0 {
+        return (own, false);
+    }
+    match ring.register_file_alloc_range(own, direct) {
+        Ok(()) => (own, true),
+        Err(e) => {
+            tracing::debug!(error = %e, "no direct descriptors");
+            (own, false)
+        }
+    }
+}
+
+/// The soft `RLIMIT_NOFILE`: the kernel refuses a larger file table.
+fn nofile_limit() -> u32 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a live rlimit the call fills in.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 1024;
+    }
+    u32::try_from(lim.rlim_cur).unwrap_or(u32::MAX)
+}
+
 /// A number for each reactor, never reused in the process, that its keys carry.
 fn next_reactor_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -218,6 +266,7 @@ impl Reactor {
         let notifier = Notifier::new()?;
         let mut fallback_reason = None;
         let mut fixed_files = 0;
+        let mut direct = false;
         let mut fixed_buffers = 0;
         let ring = match config.backend {
             Backend::Fallback => {
@@ -243,12 +292,7 @@ impl Reactor {
                         for op in &config.forbid {
                             ring.forbid(*op);
                         }
-                        if config.fixed_files > 0 {
-                            match ring.register_files_sparse(config.fixed_files) {
-                                Ok(()) => fixed_files = config.fixed_files,
-                                Err(e) => tracing::debug!(error = %e, "no registered files"),
-                            }
-                        }
+                        (fixed_files, direct) = file_table(&mut ring, config);
                         // The kernel's limit (`IORING_MAX_REG_BUFFERS`).
                         let wanted = config.fixed_buffers.min(MAX_BUFFER_SLOTS);
                         if wanted > 0 {
@@ -293,6 +337,7 @@ impl Reactor {
         Ok(Reactor {
             id: next_reactor_id(),
             ring_ops: Cell::new(ring_ops),
+            direct: Cell::new(direct),
             buffer_home,
             inner: RefCell::new(Inner {
                 ring,
@@ -432,6 +477,7 @@ impl Reactor {
             cq_overflow: inner.ring.as_mut().map_or(0, |r| r.overflow()),
             buffer_slots: inner.buffers.len(),
             buffer_slots_free: inner.buffers.available(),
+            file_slots_free: inner.files.available(),
         }
     }
 }

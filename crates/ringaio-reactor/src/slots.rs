@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::task::{Poll, Waker};
 
-use ringaio_core::{Iocb, Opcode, Target};
+use ringaio_core::{Iocb, Opcode, Target, FILE_INDEX_ALLOC};
 
 use crate::key::{Id, GENERATION_MASK};
 use crate::state::{is_free, CANCELLING, COMPLETE, KERNEL, LEAKED, QUEUED, WAITER};
@@ -42,6 +42,24 @@ pub(crate) enum Route {
     Timer,
 }
 
+/// The result is nothing to close.
+const YIELDS_NOTHING: u8 = 0;
+/// The result is an fd (openat, accept, socket, fixed-fd install).
+const YIELDS_FD: u8 = 1;
+/// The result is a registered-file slot the kernel picked (openat into any free slot).
+const YIELDS_SLOT: u8 = 2;
+/// `Slot::closes` of a close of a registered-file slot.
+const DIRECT_CLOSE: RawFd = -2;
+
+/// Something a request produced, or owned, that nobody will take: the reactor closes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Closing {
+    /// A plain fd.
+    Fd(RawFd),
+    /// A slot of the ring's registered-file table (a direct descriptor).
+    Slot(u32),
+}
+
 /// No task token: the waiter (if any) is named by `Slot::waker`.
 pub(crate) const NO_TASK: u32 = u32::MAX;
 
@@ -54,10 +72,12 @@ pub(crate) struct Slot {
     task: u32,
     pub(crate) state: u8,
     pub(crate) route: Route,
-    /// Whether the request's result is an fd that must be closed if nobody takes it.
-    returns_fd: bool,
+    /// What the request's result is that must be closed if nobody takes it: `YIELDS_*`.
+    yields: u8,
     /// The fd a close request owns, or -1: closed by the reactor if the request never ran
-    /// (cancelled, or dropped while queued) and nobody takes its result.
+    /// (cancelled, or dropped while queued) and nobody takes its result. `DIRECT_CLOSE` for
+    /// the close of a registered-file slot, which is never cancelled and runs even when its
+    /// waiter lets go while it is queued (else the slot would stay full).
     closes: RawFd,
     result: Outcome,
     /// Non-final completions of a multishot request (boxed: most requests have none, and
@@ -80,7 +100,7 @@ pub(crate) enum Finished {
     /// Nobody waits: the slot is gone; close the fd it produced and drop what it kept,
     /// outside any borrow.
     Orphan {
-        close: Option<RawFd>,
+        close: Option<Closing>,
         garbage: Option<Resources>,
     },
     /// The key was stale: the completion belongs to no live request.
@@ -97,18 +117,29 @@ pub(crate) enum Release {
     /// Shutdown gave up on this request: leak them.
     Leak,
     /// As `Done`, and close this fd: the request's result, which nobody will receive.
-    Close(RawFd),
+    Close(Closing),
 }
 
 impl Slot {
     /// The fd nobody will take now that the request ended with `result` (`never_ran`: it
     /// never reached the kernel, or was cancelled there): an opened fd, or the fd a close
     /// that never ran still owns.
-    fn fd_to_close(&self, never_ran: bool, result: i32) -> Option<RawFd> {
+    fn fd_to_close(&self, never_ran: bool, result: i32) -> Option<Closing> {
         if self.closes >= 0 {
-            return never_ran.then_some(self.closes);
+            return never_ran.then_some(Closing::Fd(self.closes));
         }
-        (self.returns_fd && result >= 0).then_some(result)
+        self.yielded(result)
+    }
+
+    /// What a result of this request that nobody takes leaves to close.
+    #[inline]
+    fn yielded(&self, result: i32) -> Option<Closing> {
+        match self.yields {
+            _ if result < 0 => None,
+            YIELDS_FD => Some(Closing::Fd(result)),
+            YIELDS_SLOT => Some(Closing::Slot(result as u32)),
+            _ => None,
+        }
     }
 
     /// Who to wake now that a completion is in: taken, so it is woken once.
@@ -203,9 +234,16 @@ impl Slots {
         };
         let generation = self.generation;
         let state = WAITER | owner;
-        let returns_fd = iocb.opcode.returns_fd();
+        let yields = match iocb.direct_index() {
+            // Into a slot of the caller's choosing: the caller owns the slot.
+            Some(index) if index != FILE_INDEX_ALLOC => YIELDS_NOTHING,
+            Some(_) => YIELDS_SLOT,
+            None if iocb.opcode.returns_fd() => YIELDS_FD,
+            None => YIELDS_NOTHING,
+        };
         let closes = match (iocb.opcode, iocb.fd) {
             (Opcode::Close, Target::Fd(fd)) => fd,
+            (Opcode::Close, Target::Fixed(_)) => DIRECT_CLOSE,
             _ => -1,
         };
         self.len += 1;
@@ -218,7 +256,7 @@ impl Slots {
             slot.task = task;
             slot.state = state;
             slot.route = route;
-            slot.returns_fd = returns_fd;
+            slot.yields = yields;
             slot.closes = closes;
             slot.result = Outcome {
                 result: 0,
@@ -232,7 +270,7 @@ impl Slots {
             task,
             state,
             route,
-            returns_fd,
+            yields,
             closes,
             result: Outcome {
                 result: 0,
@@ -298,7 +336,7 @@ impl Slots {
             slot.shots.get_or_insert_default().push_back(outcome);
             return slot.take_waiter();
         }
-        let close = (slot.returns_fd && outcome.result >= 0).then_some(outcome.result);
+        let close = slot.yielded(outcome.result);
         Finished::Orphan {
             close,
             garbage: None,
@@ -409,6 +447,11 @@ impl Slots {
         slot.state &= !WAITER;
         slot.waker = None;
         slot.task = NO_TASK;
+        if slot.closes == DIRECT_CLOSE && slot.state & (QUEUED | KERNEL) != 0 {
+            // Emptying a registered-file slot: it must run, queued or not, uncancelled.
+            slot.keep = Some(keep());
+            return Release::Kept { cancel: false };
+        }
         if is_free(slot.state) {
             // Completed, or still queued in user space (the queue skips stale keys). A
             // completed openat's fd now has nobody to receive it.
@@ -422,7 +465,7 @@ impl Slots {
             };
             self.free(key.index());
             return match close {
-                Some(fd) => Release::Close(fd),
+                Some(closing) => Release::Close(closing),
                 None => Release::Done,
             };
         }
@@ -598,7 +641,7 @@ mod tests {
         );
         slots.release(key, || Box::new(()));
         match slots.finish(key, ok(42)) {
-            Finished::Orphan { close, .. } => assert_eq!(close, Some(42)),
+            Finished::Orphan { close, .. } => assert_eq!(close, Some(Closing::Fd(42))),
             other => panic!("{other:?}"),
         }
     }
@@ -638,7 +681,10 @@ mod tests {
             NO_TASK,
         );
         slots.finish(key, ok(42));
-        assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
+        assert_eq!(
+            slots.release(key, || unreachable!()),
+            Release::Close(Closing::Fd(42))
+        );
     }
 
     fn close(fd: RawFd) -> Iocb {
@@ -652,7 +698,7 @@ mod tests {
         let key = slots.insert(&close(40), KERNEL, Route::Ring, NO_TASK);
         slots.release(key, || Box::new(()));
         match slots.finish(key, ok(-libc::ECANCELED)) {
-            Finished::Orphan { close, .. } => assert_eq!(close, Some(40)),
+            Finished::Orphan { close, .. } => assert_eq!(close, Some(Closing::Fd(40))),
             other => panic!("{other:?}"),
         }
         // It ran: the kernel released the fd, whatever the result.
@@ -664,11 +710,17 @@ mod tests {
         }
         // Let go of while still queued in user space: it never reached the kernel.
         let key = slots.insert(&close(42), QUEUED, Route::Ring, NO_TASK);
-        assert_eq!(slots.release(key, || unreachable!()), Release::Close(42));
+        assert_eq!(
+            slots.release(key, || unreachable!()),
+            Release::Close(Closing::Fd(42))
+        );
         // Cancelled, then let go of without its result being taken.
         let key = slots.insert(&close(43), KERNEL, Route::Ring, NO_TASK);
         slots.finish(key, ok(-libc::ECANCELED));
-        assert_eq!(slots.release(key, || unreachable!()), Release::Close(43));
+        assert_eq!(
+            slots.release(key, || unreachable!()),
+            Release::Close(Closing::Fd(43))
+        );
         // Done, then let go of: nothing to close.
         let key = slots.insert(&close(44), KERNEL, Route::Ring, NO_TASK);
         slots.finish(key, ok(0));

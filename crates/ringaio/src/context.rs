@@ -45,7 +45,12 @@ pub(crate) fn enter_for_shutdown(handle: Rc<Handle>) -> EnterGuard {
 
 fn replace(handle: Rc<Handle>) -> EnterGuard {
     let reactor = REACTOR.replace(Rc::as_ptr(&handle.reactor));
-    let previous = CURRENT.with(|c| c.borrow_mut().replace(handle));
+    // `try_with`: a runtime kept in a thread-local (`block_on`'s) may drop while the
+    // thread's locals are torn down.
+    let previous = CURRENT
+        .try_with(|c| c.borrow_mut().replace(handle))
+        .ok()
+        .flatten();
     EnterGuard { previous, reactor }
 }
 
@@ -63,6 +68,12 @@ impl Drop for EnterGuard {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
     }
+}
+
+/// The current runtime's reactor as a pointer (null outside a runtime), to compare with.
+#[inline]
+pub(crate) fn reactor_ptr() -> *const Reactor {
+    REACTOR.get()
 }
 
 /// The current runtime's reactor.

@@ -36,6 +36,40 @@ impl Ring {
         self.uring.submitter().register_files_update(offset, fds)
     }
 
+    /// Limits the slots `IORING_FILE_INDEX_ALLOC` opens pick from to `len` slots from `off`
+    /// (`IORING_REGISTER_FILE_ALLOC_RANGE`, Linux 6.0); the others stay for user-chosen
+    /// indexes.
+    ///
+    /// # Errors
+    /// EINVAL on kernels without it or for a range outside the table, ENXIO without a table.
+    pub fn register_file_alloc_range(&mut self, off: u32, len: u32) -> io::Result<()> {
+        self.check_fork()?;
+        /// `struct io_uring_file_index_range`.
+        #[repr(C)]
+        struct Range {
+            off: u32,
+            len: u32,
+            resv: u64,
+        }
+        let range = Range { off, len, resv: 0 };
+        const IORING_REGISTER_FILE_ALLOC_RANGE: libc::c_long = 25;
+        // SAFETY: `range` is a live `io_uring_file_index_range` the kernel only reads, and
+        // the ring's fd is ours.
+        let ret = unsafe {
+            libc::syscall(
+                libc::SYS_io_uring_register,
+                self.as_raw_fd(),
+                IORING_REGISTER_FILE_ALLOC_RANGE,
+                &range as *const Range,
+                0,
+            )
+        };
+        if ret < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// Drops the fixed-file table.
     ///
     /// # Errors

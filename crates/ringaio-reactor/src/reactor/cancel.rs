@@ -39,11 +39,7 @@ impl Reactor {
         }
         drop(inner);
         match released {
-            Release::Close(fd) => {
-                // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
-                // ran still owned: the reactor is its owner now.
-                unsafe { libc::close(fd) };
-            }
+            Release::Close(closing) => self.close_orphan(closing),
             // Shutdown gave up on the kernel: the memory may still be written. Leak it.
             Release::Leak => std::mem::forget(resources.take()),
             Release::Kept { .. } | Release::Done => {}
@@ -123,7 +119,7 @@ impl Inner {
             .slots
             .held_by_kernel()
             .map(|(k, _)| k)
-            .chain(self.queue.iter().map(|(k, _)| *k))
+            .chain(self.queue.iter().map(|(k, _, _)| *k))
             .collect();
         for key in held {
             if self.slots.mark_cancelling(key) {

@@ -64,10 +64,8 @@ impl Reactor {
     pub fn drain(&self) -> usize {
         let mut out = std::mem::take(&mut *self.deferred.borrow_mut());
         let n = self.inner.borrow_mut().collect(&mut out);
-        for fd in out.close.drain(..) {
-            // SAFETY: an fd nobody will receive (an openat's result) or that a close that never
-            // ran still owned: the reactor is its owner now.
-            unsafe { libc::close(fd) };
+        for closing in out.close.drain(..) {
+            self.close_orphan(closing);
         }
         for garbage in out.garbage.drain(..) {
             if catch_unwind(AssertUnwindSafe(|| drop(garbage))).is_err() {

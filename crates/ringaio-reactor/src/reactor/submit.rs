@@ -7,7 +7,7 @@ use std::task::Context;
 use ringaio_core::{Iocb, Opcode, Target};
 
 use super::registry::fixed_target;
-use super::{shut_down_error, Inner, Reactor};
+use super::{shut_down_error, Inner, Link, Reactor};
 use crate::key::{Id, Key};
 use crate::pool::Pool;
 use crate::slots::{Route, NO_TASK};
@@ -119,12 +119,15 @@ impl Inner {
             Route::Ring => {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
-                self.queue.push_back((key, *iocb));
+                self.queue.push_back((key, *iocb, Link::End));
                 Ok(key)
             }
             Route::Pool => {
                 iocb.validate()?;
-                if matches!(iocb.fd, Target::Fixed(_)) {
+                if matches!(iocb.fd, Target::Fixed(_))
+                    || iocb.direct_index().is_some()
+                    || iocb.opcode.ring_only()
+                {
                     return Err(io::Error::new(
                         io::ErrorKind::Unsupported,
                         "registered files need io_uring; this request would run on the pool",
@@ -170,9 +173,16 @@ impl Inner {
     /// Moves queued requests into the ring while there is CQ room.
     pub(super) fn admit(&mut self) {
         while self.in_kernel < self.budget {
-            let Some((key, iocb)) = self.queue.pop_front() else {
+            let Some(&(key, iocb, link)) = self.queue.front() else {
                 return;
             };
+            if link != Link::End {
+                if self.admit_chain() {
+                    continue;
+                }
+                return;
+            }
+            self.queue.pop_front();
             let Some(slot) = self.slots.get(key) else {
                 continue;
             };

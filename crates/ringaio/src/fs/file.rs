@@ -1,7 +1,7 @@
 //! `File`: positioned reads and writes with owned buffers.
 
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::Path;
@@ -14,7 +14,6 @@ use crate::op::Op;
 use crate::ops::{
     Close, CopyRange, Fallocate, Fsync, Ftruncate, Read, ReadV, RwFixed, Splice, Write, WriteV,
 };
-use crate::timed::Timed;
 use ringaio_core::MAX_RW_COUNT;
 
 /// How many ring round trips `File::close` makes for operations still in flight.
@@ -71,20 +70,36 @@ pub struct File {
 
 impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("File").field("fd", &self.fd.raw()).finish()
+        f.debug_struct("File")
+            .field("fd", &self.fd.describe())
+            .finish()
     }
 }
 
+/// A direct file ([`OpenOptions::direct`]) gets a real fd installed the first time one is
+/// asked for; -1 when none can be had (its runtime is gone, or the process is out of fds).
 impl AsRawFd for File {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.raw()
     }
 }
 
+/// A direct file ([`OpenOptions::direct`]) gets a real fd installed the first time one is
+/// asked for.
+///
+/// # Panics
+/// For a direct file that can have no real fd: used after its runtime was dropped, or with
+/// the process out of fds.
 impl AsFd for File {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the fd stays open at least as long as `self` (its `SharedFd` owns it).
-        unsafe { BorrowedFd::borrow_raw(self.fd.raw()) }
+        let raw = self.fd.raw();
+        assert!(
+            raw >= 0,
+            "ringaio: no fd for this direct file (its runtime is gone, or no fd is free)"
+        );
+        // SAFETY: the fd stays open at least as long as `self` (its `SharedFd` owns it, or
+        // keeps the fd installed for its direct slot), and it is not -1.
+        unsafe { BorrowedFd::borrow_raw(raw) }
     }
 }
 
@@ -135,6 +150,15 @@ impl File {
         File {
             fd: SharedFd::new(fd),
         }
+    }
+
+    pub(crate) fn from_shared(fd: SharedFd) -> File {
+        File { fd }
+    }
+
+    /// Whether the file is a direct descriptor (see [`OpenOptions::direct`]).
+    pub fn is_direct(&self) -> bool {
+        self.fd.is_direct()
     }
 
     /// Wraps a file opened by std.
@@ -194,8 +218,9 @@ impl File {
     }
 
     /// [`read_at`](File::read_at) with a deadline `timeout` after the first poll: when it
-    /// passes first, the read is cancelled, and once the kernel (or the pool) has let go of
-    /// the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
+    /// passes first, the read is cancelled (by a linked `IORING_OP_LINK_TIMEOUT` on the ring,
+    /// in the same batch; by a timer and a cancel on the fallback), and once the kernel (or
+    /// the pool) has let go of the buffer it comes back with a `TimedOut` error. Unlike dropping the read (or
     /// [`time::timeout`](crate::time::timeout) around it), which leaves the buffer to the
     /// runtime until the request ends, this gives it back. A read that completes in the race
     /// with the cancel gives its bytes as usual.
@@ -225,7 +250,9 @@ impl File {
         pos: u64,
         timeout: Duration,
     ) -> impl Future<Output = BufResult<usize, B>> {
-        Timed::new(Read::new(&self.fd, buf, 0, pos), timeout)
+        crate::link::read_at(self, buf, pos)
+            .timeout(timeout)
+            .into_future()
     }
 
     /// [`write_at`](File::write_at) with a deadline `timeout` after the first poll, as
@@ -255,7 +282,9 @@ impl File {
         pos: u64,
         timeout: Duration,
     ) -> impl Future<Output = BufResult<usize, B>> {
-        Timed::new(Write::new(&self.fd, buf, 0, pos), timeout)
+        crate::link::write_at(self, buf, pos)
+            .timeout(timeout)
+            .into_future()
     }
 
     /// Fills the whole buffer, all of `buf.bytes_total()` (a `Vec`'s capacity), from its start
@@ -462,8 +491,8 @@ impl File {
     pub async fn close(self) -> io::Result<()> {
         let mut shared = self.fd;
         for _ in 0..CLOSE_REAPS {
-            match shared.try_unwrap() {
-                Ok(fd) => return Op::new(Close::new(fd)).await,
+            match closer(shared) {
+                Ok(close) => return Op::new(close).await,
                 // A round trip through the ring lets completions already posted come in.
                 Err(still) => shared = still,
             }
@@ -471,10 +500,18 @@ impl File {
                 break;
             }
         }
-        match shared.try_unwrap() {
-            Ok(fd) => Op::new(Close::new(fd)).await,
+        match closer(shared) {
+            Ok(close) => Op::new(close).await,
             // Still in flight: it closes when the last of them completes.
             Err(_still_in_flight) => Err(io::Error::from_raw_os_error(libc::EBUSY)),
         }
     }
+}
+
+/// The close of `shared` (its fd, or its direct slot), if nothing else holds it.
+fn closer(shared: SharedFd) -> Result<Close, SharedFd> {
+    if shared.is_direct() {
+        return shared.try_take_slot().map(Close::direct);
+    }
+    shared.try_unwrap().map(Close::new)
 }

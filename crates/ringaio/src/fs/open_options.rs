@@ -3,9 +3,11 @@
 use std::io;
 use std::path::Path;
 
+use crate::context;
+use crate::fd::SharedFd;
 use crate::fs::{cstring, Dir, File};
 use crate::op::Op;
-use crate::ops::Open;
+use crate::ops::{Open, OpenDirect};
 
 /// How to open a file; see `std::fs::OpenOptions`.
 #[derive(Clone, Debug)]
@@ -18,6 +20,7 @@ pub struct OpenOptions {
     create_new: bool,
     mode: u32,
     custom_flags: i32,
+    direct: bool,
 }
 
 impl Default for OpenOptions {
@@ -38,7 +41,41 @@ impl OpenOptions {
             create_new: false,
             mode: 0o666,
             custom_flags: 0,
+            direct: false,
         }
+    }
+
+    /// Open the file as a direct descriptor: straight into the ring's registered-file table,
+    /// with no fd in the process's table and no `io_uring_register` call
+    /// (`IORING_FILE_INDEX_ALLOC`). Every `File` operation works the same on it; what needs
+    /// a real fd ([`as_fd`](std::os::fd::AsFd::as_fd), [`File::into_std`],
+    /// [`File::try_clone`], [`File::metadata`], [`File::set_permissions`], splice and
+    /// copy_file_range) gets one installed once (`IORING_OP_FIXED_FD_INSTALL`, a ring round
+    /// trip) and kept. Falls back to a plain fd when the table's allocation range is full,
+    /// on kernels before 6.8, and on the fallback backend.
+    ///
+    /// A direct file belongs to its runtime's ring: it closes when that runtime is dropped,
+    /// and requests on it from another runtime fail with `EBADF`. Default off.
+    ///
+    /// ```
+    /// use ringaio::fs::File;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("ringaio-doc-direct-{}", std::process::id()));
+    /// std::fs::write(&path, b"direct")?;
+    /// ringaio::block_on(async {
+    ///     let file = File::options().read(true).direct(true).open(&path).await?;
+    ///     let (n, buf) = file.read_at(Vec::with_capacity(16), 0).await;
+    ///     assert_eq!(n?, 6);
+    ///     assert_eq!(buf, b"direct");
+    ///     file.close().await
+    /// })?;
+    /// std::fs::remove_file(&path)
+    /// # }
+    /// ```
+    pub fn direct(&mut self, yes: bool) -> &mut Self {
+        self.direct = yes;
+        self
     }
 
     /// Open for reading.
@@ -123,6 +160,11 @@ impl OpenOptions {
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let flags = self.flags()?;
         let path = cstring(path.as_ref())?;
+        if self.direct {
+            if let Some(file) = open_direct(Open::new(path.clone(), flags, self.mode)).await? {
+                return Ok(file);
+            }
+        }
         let fd = Op::new(Open::new(path, flags, self.mode)).await?;
         Ok(File::from_fd(fd))
     }
@@ -150,7 +192,29 @@ impl OpenOptions {
     pub async fn open_at(&self, dir: &Dir, path: impl AsRef<Path>) -> io::Result<File> {
         let flags = self.flags()?;
         let path = cstring(path.as_ref())?;
+        if self.direct {
+            let open = Open::at(dir.shared_fd(), path.clone(), flags, self.mode);
+            if let Some(file) = open_direct(open).await? {
+                return Ok(file);
+            }
+        }
         let fd = Op::new(Open::at(dir.shared_fd(), path, flags, self.mode)).await?;
         Ok(File::from_fd(fd))
+    }
+}
+
+/// `open` as a direct descriptor, or `None` where there can be none (no allocation range,
+/// a kernel before 6.8, the fallback backend) or the range is full (`ENFILE`).
+async fn open_direct(open: Open) -> io::Result<Option<File>> {
+    let Ok(reactor) = context::reactor() else {
+        return Ok(None);
+    };
+    if !reactor.direct_files() {
+        return Ok(None);
+    }
+    match Op::new(OpenDirect(open)).await {
+        Ok(slot) => Ok(Some(File::from_shared(SharedFd::direct(slot, &reactor)))),
+        Err(e) if e.raw_os_error() == Some(libc::ENFILE) => Ok(None),
+        Err(e) => Err(e),
     }
 }

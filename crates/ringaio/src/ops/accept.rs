@@ -3,7 +3,7 @@
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::fd::SharedFd;
 use crate::net::RawAddr;
@@ -34,12 +34,7 @@ unsafe impl Operation for Accept {
     fn iocb(&mut self) -> Iocb {
         let peer = &mut *self.peer;
         let len: *mut libc::socklen_t = &mut peer.len;
-        Iocb::accept(
-            Target::Fd(self.fd.raw()),
-            peer.as_mut_ptr(),
-            len,
-            ACCEPT_FLAGS,
-        )
+        Iocb::accept(self.fd.target(), peer.as_mut_ptr(), len, ACCEPT_FLAGS)
     }
 
     fn complete(self, result: io::Result<u32>) -> Self::Output {

@@ -2,7 +2,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 use ringaio_reactor::Outcome;
 
 use crate::fd::SharedFd;
@@ -22,7 +22,7 @@ impl AcceptMulti {
 // SAFETY: the request points at no memory.
 unsafe impl Multishot for AcceptMulti {
     fn iocb(&mut self) -> Iocb {
-        Iocb::accept_multi(Target::Fd(self.fd.raw()), ACCEPT_FLAGS)
+        Iocb::accept_multi(self.fd.target(), ACCEPT_FLAGS)
     }
 
     fn discard(&mut self, outcome: Outcome) {

@@ -9,6 +9,8 @@ use crate::op::Operation;
 
 pub(crate) struct Close {
     fd: RawFd,
+    /// A direct descriptor's slot to empty instead of `fd`.
+    slot: Option<u32>,
 }
 
 impl Close {
@@ -18,7 +20,22 @@ impl Close {
     pub(crate) fn new(fd: OwnedFd) -> Close {
         Close {
             fd: fd.into_raw_fd(),
+            slot: None,
         }
+    }
+
+    /// Takes registered-file slot `slot` (a direct descriptor): the kernel empties it. A
+    /// close that never ran hands the slot to the reactor to empty.
+    pub(crate) fn direct(slot: u32) -> Close {
+        Close {
+            fd: -1,
+            slot: Some(slot),
+        }
+    }
+
+    /// The slot was not emptied: let the reactor do it, with nobody waiting.
+    fn close_slot_later(slot: u32) {
+        let _ = crate::context::with_current(|h| h.reactor.close_direct(slot));
     }
 }
 
@@ -29,10 +46,20 @@ unsafe impl Operation for Close {
     crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::close(Target::Fd(self.fd))
+        match self.slot {
+            Some(slot) => Iocb::close(Target::Fixed(slot)),
+            None => Iocb::close(Target::Fd(self.fd)),
+        }
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {
+        if let Some(slot) = self.slot {
+            if matches!(&result, Err(e) if e.raw_os_error() == Some(libc::ECANCELED)) {
+                Close::close_slot_later(slot);
+                return Ok(());
+            }
+            return result.map(drop);
+        }
         match result {
             // Cancelled before it ran (a timeout around it, or shutdown): the fd is still
             // ours, and closing it is what was asked.
@@ -50,6 +77,10 @@ unsafe impl Operation for Close {
     }
 
     fn not_submitted(self, error: io::Error) -> io::Result<()> {
+        if let Some(slot) = self.slot {
+            Close::close_slot_later(slot);
+            return Err(error);
+        }
         // No ring to close it: close it here, so the fd is never leaked, and still say why
         // the close did not go through the runtime.
         // SAFETY: `Close` owns `fd` (taken from an `OwnedFd`) and the kernel never saw it.

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::fd::SharedFd;
 use crate::net::RawAddr;
@@ -27,7 +27,7 @@ unsafe impl Operation for Connect {
     type Output = io::Result<()>;
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::connect(Target::Fd(self.fd.raw()), self.addr.as_ptr(), self.addr.len)
+        Iocb::connect(self.fd.target(), self.addr.as_ptr(), self.addr.len)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -30,12 +30,7 @@ unsafe impl Operation for Fadvise {
     type Output = io::Result<()>;
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::fadvise(
-            Target::Fd(self.fd.raw()),
-            self.offset,
-            self.len,
-            self.advice,
-        )
+        Iocb::fadvise(self.fd.target(), self.offset, self.len, self.advice)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

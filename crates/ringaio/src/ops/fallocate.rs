@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -32,7 +32,7 @@ unsafe impl Operation for Fallocate {
     crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::fallocate(Target::Fd(self.fd.raw()), self.mode, self.offset, self.len)
+        Iocb::fallocate(self.fd.target(), self.mode, self.offset, self.len)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

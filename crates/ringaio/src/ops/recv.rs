@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, MAX_RW_COUNT};
 
 use crate::buf::{no_room, IoBufMut};
 use crate::fd::SharedFd;
@@ -34,7 +34,7 @@ unsafe impl<B: IoBufMut> Operation for Recv<B> {
         let at = self.at.min(self.buf.bytes_total());
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
-        Iocb::recv(Target::Fd(self.fd.raw()), ptr, len, 0)
+        Iocb::recv(self.fd.target(), ptr, len, 0)
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {

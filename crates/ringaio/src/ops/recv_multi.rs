@@ -1,6 +1,6 @@
 //! Multishot `recv` into buffers the kernel picks from a provided buffer ring.
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 use ringaio_reactor::{BufRing, Outcome};
 
 use crate::fd::SharedFd;
@@ -29,7 +29,7 @@ impl RecvMulti {
 // buffers handed out) stays registered while self lives.
 unsafe impl Multishot for RecvMulti {
     fn iocb(&mut self) -> Iocb {
-        Iocb::recv_multi(Target::Fd(self.fd.raw()), self.ring.group(), 0)
+        Iocb::recv_multi(self.fd.target(), self.ring.group(), 0)
     }
 
     fn discard(&mut self, outcome: Outcome) {

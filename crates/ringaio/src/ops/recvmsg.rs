@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::buf::{no_room, IoBufMut};
 use crate::fd::SharedFd;
@@ -39,7 +39,7 @@ unsafe impl<B: IoBufMut> Operation for RecvMsg<B> {
     type Output = (io::Result<(usize, Option<RawAddr>)>, Vec<B>);
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::recvmsg(Target::Fd(self.fd.raw()), &mut self.msg.hdr, 0)
+        Iocb::recvmsg(self.fd.target(), &mut self.msg.hdr, 0)
     }
 
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, MAX_RW_COUNT};
 
 use crate::buf::IoBuf;
 use crate::fd::SharedFd;
@@ -35,7 +35,7 @@ unsafe impl<B: IoBuf> Operation for Send<B> {
         let at = self.at.min(self.buf.bytes_init());
         let len = (self.buf.bytes_init() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_ptr().wrapping_add(at);
-        Iocb::send(Target::Fd(self.fd.raw()), ptr, len, libc::MSG_NOSIGNAL)
+        Iocb::send(self.fd.target(), ptr, len, libc::MSG_NOSIGNAL)
     }
 
     fn complete(self, result: io::Result<u32>) -> Self::Output {

@@ -1,7 +1,7 @@
 //! Zero-copy `send`: a result completion, then a notification once the kernel has let go
 //! of the buffer.
 
-use ringaio_core::{Iocb, Target, MAX_RW_COUNT};
+use ringaio_core::{Iocb, MAX_RW_COUNT};
 
 use crate::buf::IoBuf;
 use crate::fd::SharedFd;
@@ -27,7 +27,7 @@ unsafe impl<B: IoBuf> Multishot for SendZc<B> {
     fn iocb(&mut self) -> Iocb {
         let len = self.buf.bytes_init().min(MAX_RW_COUNT as usize);
         Iocb::send_zc(
-            Target::Fd(self.fd.raw()),
+            self.fd.target(),
             self.buf.stable_ptr(),
             len,
             libc::MSG_NOSIGNAL,

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::buf::IoBuf;
 use crate::fd::SharedFd;
@@ -39,7 +39,7 @@ unsafe impl<B: IoBuf> Operation for SendMsg<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::sendmsg(Target::Fd(self.fd.raw()), &self.msg.hdr, libc::MSG_NOSIGNAL)
+        Iocb::sendmsg(self.fd.target(), &self.msg.hdr, libc::MSG_NOSIGNAL)
     }
 
     fn complete(self, result: io::Result<u32>) -> Self::Output {

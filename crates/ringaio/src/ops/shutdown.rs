@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::Iocb;
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -31,7 +31,7 @@ unsafe impl Operation for Shutdown {
     type Output = io::Result<()>;
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::shutdown(Target::Fd(self.fd.raw()), self.how)
+        Iocb::shutdown(self.fd.target(), self.how)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {
