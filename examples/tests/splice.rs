@@ -1,4 +1,5 @@
-//! FIFOs and devices at either end are streamed with `splice` (`IORING_OP_SPLICE`), on both
+//! FIFOs and devices at either end, and regular files across filesystems that refuse
+//! `copy_file_range` (`EXDEV`), are streamed with `splice` (`IORING_OP_SPLICE`), on both
 //! backends: the bytes arrive whole, and on the fallback backend (where the runtime's pool
 //! makes the system calls, so `strace` sees them) they move by `splice`, not read/write.
 //! FIFOs and device nodes are made inside the test's own directories only.
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::thread;
 
-use common::{assert_ok, pattern, write_file, Scratch, BIN};
+use common::{assert_no_temporaries, assert_ok, pattern, write_file, Mount, Scratch, BIN};
 
 const BACKENDS: [&str; 2] = ["uring", "fallback"];
 
@@ -202,4 +203,54 @@ fn the_fallback_backend_shows_the_splices() {
                 >= Some(65_536)
     });
     assert_eq!(big_rw.count(), 0, "data through user space:\n{log}");
+}
+
+/// From a tmpfs mounted for the test to the scratch directory's filesystem (the kernel
+/// refuses `copy_file_range` between different filesystem types): a small file (the pool's
+/// job refused, then spliced from the ring) and a large one; whole, on both backends, and
+/// spliced (strace on the fallback backend).
+#[test]
+fn across_filesystems_by_splice() {
+    let scratch = Scratch::new("splice-xdev");
+    let mnt = scratch.join("tmpfs");
+    let _mount = match Mount::new("tmpfs", "size=64m", &mnt) {
+        Ok(m) => m,
+        Err(reason) => return common::skip(reason),
+    };
+    for (name, len) in [("small", 300_001), ("large", 20 << 20 | 5)] {
+        let src = mnt.join(name);
+        let data = pattern(len, len as u64);
+        write_file(&src, &data);
+        for backend in BACKENDS {
+            let dst = scratch.join(&format!("{name}-{backend}"));
+            assert_ok(&run_on(backend, &src, &dst));
+            assert!(
+                fs::read(&dst).expect("read copy") == data,
+                "{name} {backend}"
+            );
+        }
+        let log = scratch.join(&format!("{name}.strace"));
+        let dst = scratch.join(&format!("{name}-traced"));
+        let traced = Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=splice,copy_file_range", "-o"])
+            .arg(&log)
+            .arg(BIN)
+            .arg(&src)
+            .arg(&dst)
+            .env("RINGAIO_BACKEND", "fallback")
+            .output();
+        match traced {
+            Ok(out) if out.status.success() => {
+                assert!(fs::read(&dst).expect("read copy") == data, "{name} traced");
+                let log = fs::read_to_string(&log).expect("read strace log");
+                assert!(
+                    log.contains("EXDEV"),
+                    "copy_file_range was not refused:\n{log}"
+                );
+                assert!(log.contains("splice("), "no splice:\n{log}");
+            }
+            _ => common::skip("strace could not run"),
+        }
+    }
+    assert_no_temporaries(scratch.path());
 }

@@ -3,11 +3,12 @@
 //! [`SMALL`] bytes of data, copy the data in the kernel (a reflink, else `copy_file_range` over the
 //! source's data extents, holes left as holes), set attributes, close and rename: one job, one
 //! hand-off. A larger file is reflinked there if it can be, else copied by several
-//! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where the
-//! kernel cannot copy (across filesystems that do not allow it), for `--direct` and
-//! `--sparse=always`, the data goes through the io_uring pipeline instead, and `--verify`
-//! reads back through the ring; the last step then runs on the pool again. Sources or
-//! destinations that are not regular files (FIFOs, devices) are streamed.
+//! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where
+//! `copy_file_range` cannot copy (across filesystems), a file without holes is spliced
+//! through a pipe by the runtime ([`stream`]); a sparse one, and the data of `--direct` and
+//! `--sparse=always`, go through the io_uring pipeline instead, and `--verify` reads back
+//! through the ring; the last step then runs on the pool again. Sources or destinations that
+//! are not regular files (FIFOs, devices) are spliced too.
 
 use std::fs;
 use std::io;
@@ -68,6 +69,8 @@ struct Open {
     extents: Vec<(u64, u64)>,
     /// Bytes in the copy, once copied.
     copied: Option<u64>,
+    /// `copy_file_range` between the two was refused (across filesystems).
+    refused: bool,
 }
 
 /// How a file's copy ended.
@@ -142,7 +145,15 @@ async fn after_first_step(ctx: &Ctx, step: Step) -> Result<Copied, Failure> {
             // A FIFO, device or socket at either end: spliced, whatever the options.
             open.copied = through_splice(ctx, &open).await?;
         } else if open.copied.is_none() && kernel {
-            open.copied = through_kernel(ctx, &open).await?;
+            if !open.refused {
+                open.copied = through_kernel(ctx, &open).await?;
+            }
+            let whole = open.extents.len() == 1 && open.extents[0] == (0, open.meta.len());
+            if open.copied.is_none() && whole {
+                // Across filesystems (EXDEV): still in the kernel, through a pipe. A sparse
+                // file goes through the ring, which skips its holes.
+                open.copied = through_splice(ctx, &open).await?;
+            }
         }
         if open.copied.is_none() {
             open.copied = Some(through_ring(ctx, &open).await?);
@@ -185,6 +196,8 @@ fn first_step(settings: &Settings, job: FileJob) -> Result<Step, Failure> {
             true => None,
             false => copy_in_kernel(settings, &open)?,
         };
+        // A small file the kernel would not copy: not asked again from the ring.
+        open.refused = !large && open.copied.is_none();
     }
     if open.copied.is_some() && !(opts.verify && open.regular) {
         finish(settings, open)?;
@@ -296,6 +309,7 @@ fn open_ends(settings: &Settings, job: FileJob) -> Result<Option<Open>, Failure>
         regular,
         extents,
         copied: None,
+        refused: false,
     }))
 }
 
@@ -509,9 +523,10 @@ async fn sources(std_src: &fs::File, first: &File) -> io::Result<Vec<File>> {
     Ok(srcs)
 }
 
-/// A FIFO, device or socket at either end: `splice` through the runtime, else (where the
-/// kernel cannot splice between the two) reads and writes through the ring. Returns the
-/// copy's length.
+/// A FIFO, device or socket at either end, or two regular files on filesystems that do not
+/// `copy_file_range` between them: `splice` through the runtime, else (where the kernel
+/// cannot splice between the two) reads and writes through the ring. Returns the copy's
+/// length.
 async fn through_splice(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> {
     let job = &open.job;
     let src = ring_file(&open.src, &job.src)?;
