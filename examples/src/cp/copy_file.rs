@@ -365,6 +365,9 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if !copied_any && kernel_cannot(&e) && whole => {
+                    return sent(settings, open);
+                }
                 Err(e) if !copied_any && kernel_cannot(&e) => return Ok(None),
                 Err(e) => return Err(copy_failure(src, dst, e)),
             }
@@ -381,6 +384,25 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
         end = size;
     }
     Ok(Some(end))
+}
+
+/// A small file without holes between two filesystems that do not `copy_file_range`
+/// between them: `sendfile`, still in the kernel, in the same pool job (the destination was
+/// just opened: its file position is 0). `None` where even that is refused (the ring copies).
+fn sent(settings: &Settings, open: &Open) -> Result<Option<u64>, Failure> {
+    let mut pos = 0u64;
+    loop {
+        match sys::sendfile(&open.dst, &open.src, pos, KERNEL_CHUNK) {
+            Ok(0) => return Ok(Some(pos)),
+            Ok(n) => {
+                pos += n as u64;
+                settings.progress.advance(n as u64);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if pos == 0 && kernel_cannot(&e) => return Ok(None),
+            Err(e) => return Err(copy_failure(&open.job.src, &open.job.dst, e)),
+        }
+    }
 }
 
 /// Tries a reflink (`--reflink`); whether the copy is done.
