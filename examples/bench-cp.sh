@@ -6,13 +6,16 @@
 #   examples/bench-cp.sh [tree|sparse|big|all] [DIR]
 #
 #   tree    a tree of 5,000 files of 100 B-8 KiB (50x4 directories), warm cache:
-#           ringaio-cp -r against cp -r, into a fresh directory each run
+#           ringaio-cp -r against cp -r, into a new directory each run (kept until the
+#           next invocation; 20 MB each)
 #   sparse  a 1 GiB file holding 1 MiB of data, the rest a hole, warm cache
 #   big     a 2 GiB random file, page cache dropped before every run
 #           (sync; echo 3 > /proc/sys/vm/drop_caches): ringaio-cp, cp, dd bs=1M
 #
 # DIR holds the sources and copies (default /var/tmp/ringaio-cp-bench; `big` needs 4 GiB free).
-# Environment: RUNS (rounds, default 10; 5 for big), CP_ARGS (extra ringaio-cp options).
+# Environment: RUNS (rounds, default 10; 5 for big), CP_ARGS (extra ringaio-cp options),
+# BASE (another ringaio-cp binary, e.g. an older build, run in each round of `tree` too),
+# SETTLE (seconds `tree` waits after removing the last invocation's copies, default 61).
 # Prints each run and, per command, the median, min and max wall time and the ratio of
 # medians against ringaio-cp.
 set -euo pipefail
@@ -52,7 +55,7 @@ summary() {
 }
 
 tree() {
-    local src=$dir/tree runs=${RUNS:-10}
+    local src=$dir/tree runs=${RUNS:-10} copies=$dir/tree-copies
     if [ ! -d "$src" ]; then
         echo "creating $src"
         for i in $(seq 0 4999); do
@@ -61,16 +64,33 @@ tree() {
             head -c $((100 + (i * 7919) % 8093)) /dev/urandom >"$d/f$i"
         done
     fi
+    # Every run copies into a directory of its own, removed only at the end: ext4 without a
+    # journal (as here) will not reuse an inode freed less than 60 s ago, and checks each
+    # such inode in turn when allocating (recently_deleted() in fs/ext4/ialloc.c), so
+    # removing the last copy before each run made creation slower run after run (2 s, then
+    # 10, then 38 s for cp -r), whoever made the files.
+    if [ -e "$copies" ]; then
+        rm -rf "$copies"
+        sync
+        echo "removed the last run's copies; waiting ${SETTLE:-61} s for ext4 to let their inodes go"
+        sleep "${SETTLE:-61}"
+    fi
+    mkdir -p "$copies"
     local t=$dir/times-tree
     rm -rf "$t" && mkdir -p "$t"
     for r in $(seq "$runs"); do
-        rm -rf "$dir/tree-copy"; sync
-        echo "round $r ringaio-cp $(seconds "$bin" $cp_args -r "$src" "$dir/tree-copy" | tee -a "$t/ringaio-cp.times")"
-        rm -rf "$dir/tree-copy"; sync
-        echo "round $r cp         $(seconds cp -r "$src" "$dir/tree-copy" | tee -a "$t/cp.times")"
+        sync
+        echo "round $r ringaio-cp $(seconds "$bin" $cp_args -r "$src" "$copies/$r-ringaio-cp" | tee -a "$t/ringaio-cp.times")"
+        if [ -n "${BASE:-}" ]; then
+            sync
+            echo "round $r base       $(seconds "$BASE" $cp_args -r "$src" "$copies/$r-base" | tee -a "$t/base.times")"
+        fi
+        sync
+        echo "round $r cp         $(seconds cp -r "$src" "$copies/$r-cp" | tee -a "$t/cp.times")"
     done
-    rm -rf "$dir/tree-copy"
-    summary "5,000 files, cp -r" "$t/ringaio-cp.times" "$t/cp.times"
+    local all=("$t/ringaio-cp.times")
+    [ -n "${BASE:-}" ] && all+=("$t/base.times")
+    summary "5,000 files, cp -r" "${all[@]}" "$t/cp.times"
 }
 
 sparse() {

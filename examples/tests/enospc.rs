@@ -60,3 +60,68 @@ fn a_tree_that_runs_out_of_space_midway() {
         );
     }
 }
+
+/// The source on the small filesystem itself, so that the kernel copies
+/// (`copy_file_range`): a small file in the pool's one job, a large one (over 8 MiB) by
+/// requests through the runtime. Both fail cleanly and leave only the source.
+#[test]
+fn in_kernel_copies_that_run_out_of_space() {
+    for (size, mount_size) in [(600 << 10, "size=1m"), (9 << 20, "size=12m")] {
+        let scratch = Scratch::new("enospc-kernel");
+        let small = scratch.join("small");
+        let _mount = match Mount::new("tmpfs", mount_size, &small) {
+            Ok(m) => m,
+            Err(reason) => return common::skip(reason),
+        };
+        let src = small.join("src");
+        write_file(&src, &pattern(size, 3));
+        let dst = small.join("copy");
+        let out = run([&src, &dst]);
+        let expected = format!(
+            "ringaio-cp: error writing '{}': No space left on device",
+            dst.display()
+        );
+        assert_fails_with(&out, &expected);
+        assert_eq!(listing(&small), [std::path::PathBuf::from("src")], "{size}");
+    }
+}
+
+/// A FIFO's data spliced into a full filesystem: the error is the write's, and the new
+/// file is gone.
+#[test]
+fn a_fifo_spliced_into_a_full_filesystem() {
+    let scratch = Scratch::new("enospc-splice");
+    let small = scratch.join("small");
+    let _mount = match Mount::new("tmpfs", "size=1m", &small) {
+        Ok(m) => m,
+        Err(reason) => return common::skip(reason),
+    };
+    let fifo = scratch.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return common::skip("mkfifo failed");
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        // The copy stops reading at the error: the writer then sees EPIPE, which is fine.
+        std::thread::spawn(move || {
+            use std::io::Write;
+            if let Ok(mut f) = fs::File::options().write(true).open(&fifo) {
+                let _ = f.write_all(&pattern(3 << 20, 5));
+            }
+        })
+    };
+    let dst = small.join("copy");
+    let out = run([&fifo, &dst]);
+    writer.join().expect("writer");
+    let expected = format!(
+        "ringaio-cp: error writing '{}': No space left on device",
+        dst.display()
+    );
+    assert_fails_with(&out, &expected);
+    assert!(
+        listing(&small).is_empty(),
+        "left behind: {:?}",
+        listing(&small)
+    );
+}

@@ -3,11 +3,12 @@
 //! [`SMALL`] bytes of data, copy the data in the kernel (a reflink, else `copy_file_range` over the
 //! source's data extents, holes left as holes), set attributes, close and rename: one job, one
 //! hand-off. A larger file is reflinked there if it can be, else copied by several
-//! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where the
-//! kernel cannot copy (across filesystems that do not allow it), for `--direct` and
-//! `--sparse=always`, the data goes through the io_uring pipeline instead, and `--verify`
-//! reads back through the ring; the last step then runs on the pool again. Sources or
-//! destinations that are not regular files (FIFOs, devices) are streamed.
+//! `copy_file_range` requests at once through the runtime ([`File::copy_range_to`]). Where
+//! `copy_file_range` cannot copy (across filesystems), a file without holes is spliced
+//! through a pipe by the runtime ([`stream`]); a sparse one, and the data of `--direct` and
+//! `--sparse=always`, go through the io_uring pipeline instead, and `--verify` reads back
+//! through the ring; the last step then runs on the pool again. Sources or destinations that
+//! are not regular files (FIFOs, devices) are spliced too.
 
 use std::fs;
 use std::io;
@@ -15,6 +16,7 @@ use std::os::fd::IntoRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use futures::future::join_all;
 use ringaio::fs::File;
 
 use crate::blocking;
@@ -25,6 +27,7 @@ use crate::direct;
 use crate::errors::{quote, Failure};
 use crate::pipeline::{self, BlockError, Ends};
 use crate::preserve::{self, Attrs};
+use crate::stream::{self, Kind, StreamError};
 use crate::sys;
 use crate::temp::Temp;
 
@@ -52,6 +55,8 @@ struct Open {
     src: fs::File,
     meta: fs::Metadata,
     dst: fs::File,
+    /// What the destination is: a FIFO or device written in place, or a regular file.
+    dst_kind: Kind,
     /// The path the data is written to: the temporary, or the destination.
     write_path: PathBuf,
     /// A new file's temporary, and where it goes.
@@ -64,6 +69,8 @@ struct Open {
     extents: Vec<(u64, u64)>,
     /// Bytes in the copy, once copied.
     copied: Option<u64>,
+    /// `copy_file_range` between the two was refused (across filesystems).
+    refused: bool,
 }
 
 /// How a file's copy ended.
@@ -94,6 +101,39 @@ pub(crate) async fn copy_file(ctx: &Ctx, job: FileJob) -> Result<Copied, Failure
     let step = blocking::run(move || first_step(&settings, job))
         .await
         .map_err(pool_failure)??;
+    after_first_step(ctx, step).await
+}
+
+/// Copies several regular files as [`copy_file`] does, their first steps in one job on the
+/// pool (one hand-off for the lot, not one per file): for trees of small files. Returns
+/// each file's outcome, in order.
+///
+/// # Errors
+/// The pool could not run the job (then none was copied).
+pub(crate) async fn copy_files(
+    ctx: &Ctx,
+    jobs: Vec<FileJob>,
+) -> Result<Vec<Result<Copied, Failure>>, Failure> {
+    let settings = ctx.settings.clone();
+    let steps = blocking::run(move || {
+        jobs.into_iter()
+            .map(|job| first_step(&settings, job))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(pool_failure)?;
+    let rest = steps.into_iter().map(|step| async move {
+        match step {
+            Ok(step) => after_first_step(ctx, step).await,
+            Err(failure) => Err(failure),
+        }
+    });
+    Ok(join_all(rest).await)
+}
+
+/// The rest of a copy after its first step: the data or `--verify` through the ring, then
+/// the last step on the pool.
+async fn after_first_step(ctx: &Ctx, step: Step) -> Result<Copied, Failure> {
     let mut open = match step {
         Step::Skipped => return Ok(Copied::Skipped),
         Step::Finished => return Ok(Copied::Done),
@@ -101,8 +141,19 @@ pub(crate) async fn copy_file(ctx: &Ctx, job: FileJob) -> Result<Copied, Failure
     };
     let ring = async {
         let kernel = !ctx.opts.direct && ctx.opts.sparse != Sparse::Always;
-        if open.copied.is_none() && kernel {
-            open.copied = through_kernel(ctx, &open).await?;
+        if !open.regular {
+            // A FIFO, device or socket at either end: spliced, whatever the options.
+            open.copied = through_splice(ctx, &open).await?;
+        } else if open.copied.is_none() && kernel {
+            if !open.refused {
+                open.copied = through_kernel(ctx, &open).await?;
+            }
+            let whole = open.extents.len() == 1 && open.extents[0] == (0, open.meta.len());
+            if open.copied.is_none() && whole {
+                // Across filesystems (EXDEV): still in the kernel, through a pipe. A sparse
+                // file goes through the ring, which skips its holes.
+                open.copied = through_splice(ctx, &open).await?;
+            }
         }
         if open.copied.is_none() {
             open.copied = Some(through_ring(ctx, &open).await?);
@@ -138,13 +189,15 @@ fn first_step(settings: &Settings, job: FileJob) -> Result<Step, Failure> {
     // By the data to move: a sparse file of a gigabyte with a megabyte in it is small.
     let data: u64 = open.extents.iter().map(|(start, stop)| stop - start).sum();
     let large = open.regular && data > SMALL;
-    if !open.regular || (!opts.direct && opts.sparse != Sparse::Always) {
+    if open.regular && !opts.direct && opts.sparse != Sparse::Always {
         open.copied = match large {
             true if reflinked(settings, &open)? => Some(open.meta.len()),
             // Through the runtime, several requests at once.
             true => None,
             false => copy_in_kernel(settings, &open)?,
         };
+        // A small file the kernel would not copy: not asked again from the ring.
+        open.refused = !large && open.copied.is_none();
     }
     if open.copied.is_some() && !(opts.verify && open.regular) {
         finish(settings, open)?;
@@ -223,12 +276,15 @@ fn open_ends(settings: &Settings, job: FileJob) -> Result<Option<Open>, Failure>
         },
     };
     // A file just created is regular; what was there already may be a device or a FIFO.
-    let dst_regular = temp.is_some()
-        || dst
-            .metadata()
-            .map_err(|e| Failure::os(format!("cannot stat {}", quote(&job.dst)), e))?
-            .is_file();
-    let regular = meta.is_file() && dst_regular;
+    let dst_kind = match temp {
+        Some(_) => Kind::Regular,
+        None => Kind::of(
+            dst.metadata()
+                .map_err(|e| Failure::os(format!("cannot stat {}", quote(&job.dst)), e))?
+                .file_type(),
+        ),
+    };
+    let regular = meta.is_file() && dst_kind == Kind::Regular;
     let write_path = match &temp {
         Some((temp, _)) => temp.path().to_owned(),
         None => job.dst.clone(),
@@ -246,12 +302,14 @@ fn open_ends(settings: &Settings, job: FileJob) -> Result<Option<Open>, Failure>
         src,
         meta,
         dst,
+        dst_kind,
         write_path,
         temp,
         keep_mode,
         regular,
         extents,
         copied: None,
+        refused: false,
     }))
 }
 
@@ -272,9 +330,9 @@ fn open_in_place(dst: &Path) -> io::Result<fs::File> {
 fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failure> {
     let (src, dst) = (&open.job.src, &open.job.dst);
     let size = open.meta.len();
-    if !open.regular || size == 0 {
-        // std streams with splice or copy_file_range where it can, read/write where not
-        // (pseudo-files that say they are empty).
+    if size == 0 {
+        // Pseudo-files that say they are empty (`/proc`) may still have contents: std
+        // copies them with copy_file_range where it can, read/write where not.
         let n = io::copy(&mut &open.src, &mut &open.dst).map_err(|e| copy_failure(src, dst, e))?;
         settings.progress.advance(n);
         return Ok(Some(n));
@@ -282,20 +340,34 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
     if reflinked(settings, open)? {
         return Ok(Some(size));
     }
+    let whole = open.extents.len() == 1 && open.extents[0] == (0, size);
     let mut copied_any = false;
     let mut end = 0;
     for &(start, stop) in &open.extents {
         let mut pos = start;
-        while pos < stop {
-            let want = usize::try_from(stop - pos).map_or(KERNEL_CHUNK, |n| n.min(KERNEL_CHUNK));
+        while pos < stop || whole {
+            // Not sparse: ask for more than the size, so that one call copies the file and
+            // its short count says that it ended; the source may have grown meanwhile.
+            let want = match whole {
+                true => KERNEL_CHUNK,
+                false => usize::try_from(stop - pos).map_or(KERNEL_CHUNK, |n| n.min(KERNEL_CHUNK)),
+            };
             match sys::copy_file_range(&open.src, pos, &open.dst, pos, want) {
                 Ok(0) => break,
                 Ok(n) => {
                     copied_any = true;
                     pos += n as u64;
                     settings.progress.advance(n as u64);
+                    if whole && n < want && pos >= size {
+                        // Short, at or past the size fstat gave: the end of the file (a
+                        // file still growing is copied as far as it had got).
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if !copied_any && kernel_cannot(&e) && whole => {
+                    return sent(settings, open);
+                }
                 Err(e) if !copied_any && kernel_cannot(&e) => return Ok(None),
                 Err(e) => return Err(copy_failure(src, dst, e)),
             }
@@ -306,25 +378,31 @@ fn copy_in_kernel(settings: &Settings, open: &Open) -> Result<Option<u64>, Failu
             return Ok(Some(end));
         }
     }
-    if open.extents.len() == 1 && open.extents[0] == (0, size) {
-        // Not sparse: copy on to the end, if the source grew.
-        loop {
-            match sys::copy_file_range(&open.src, end, &open.dst, end, KERNEL_CHUNK) {
-                Ok(0) => break,
-                Ok(n) => {
-                    end += n as u64;
-                    settings.progress.advance(n as u64);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(copy_failure(src, dst, e)),
-            }
-        }
-    } else if end < size {
+    if !whole && end < size {
         // Holes at the end.
         open.dst.set_len(size).map_err(|e| write_failure(dst, e))?;
         end = size;
     }
     Ok(Some(end))
+}
+
+/// A small file without holes between two filesystems that do not `copy_file_range`
+/// between them: `sendfile`, still in the kernel, in the same pool job (the destination was
+/// just opened: its file position is 0). `None` where even that is refused (the ring copies).
+fn sent(settings: &Settings, open: &Open) -> Result<Option<u64>, Failure> {
+    let mut pos = 0u64;
+    loop {
+        match sys::sendfile(&open.dst, &open.src, pos, KERNEL_CHUNK) {
+            Ok(0) => return Ok(Some(pos)),
+            Ok(n) => {
+                pos += n as u64;
+                settings.progress.advance(n as u64);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if pos == 0 && kernel_cannot(&e) => return Ok(None),
+            Err(e) => return Err(copy_failure(&open.job.src, &open.job.dst, e)),
+        }
+    }
 }
 
 /// Tries a reflink (`--reflink`); whether the copy is done.
@@ -397,11 +475,14 @@ async fn through_kernel(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> 
     let job = &open.job;
     let src = ring_file(&open.src, &job.src)?;
     let dst = ring_file(&open.dst, &job.dst)?;
+    let srcs = sources(&open.src, &src)
+        .await
+        .map_err(|e| Failure::os(format!("cannot open {} for reading", quote(&job.src)), e))?;
     let size = open.meta.len();
     let failed = |e| copy_failure(&job.src, &job.dst, e);
     let copied = async {
         let Some(mut len) =
-            pipeline::copy_in_kernel(ctx, &src, &dst, &open.extents, size, kernel_cannot)
+            pipeline::copy_in_kernel(ctx, &srcs, &dst, &open.extents, size, kernel_cannot)
                 .await
                 .map_err(failed)?
         else {
@@ -429,9 +510,71 @@ async fn through_kernel(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> 
         Ok(Some(len))
     }
     .await;
+    for other in srcs {
+        let _ = other.close().await;
+    }
     let _ = src.close().await;
     let _ = dst.close().await;
     copied
+}
+
+/// The source again, opened anew [`pipeline::KERNEL_WORKERS`] times (through the ring, by
+/// `/proc/self/fd`), so that each `copy_file_range` worker has a file description of its
+/// own: one readahead state per sequential stream. Where that fails (no `/proc`), `first`
+/// is dup'ed instead (the workers then share its readahead state).
+///
+/// # Errors
+/// Not even one descriptor could be had.
+async fn sources(std_src: &fs::File, first: &File) -> io::Result<Vec<File>> {
+    use std::os::fd::AsRawFd;
+    let again = format!("/proc/self/fd/{}", std_src.as_raw_fd());
+    let mut srcs = Vec::with_capacity(pipeline::KERNEL_WORKERS);
+    for _ in 0..pipeline::KERNEL_WORKERS {
+        let opened = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(&again)
+            .await;
+        match opened.or_else(|_| first.try_clone()) {
+            Ok(file) => srcs.push(file),
+            Err(e) if srcs.is_empty() => return Err(e),
+            // Out of descriptors: fewer workers.
+            Err(_) => break,
+        }
+    }
+    Ok(srcs)
+}
+
+/// A FIFO, device or socket at either end, or two regular files on filesystems that do not
+/// `copy_file_range` between them: `splice` through the runtime, else (where the kernel
+/// cannot splice between the two) reads and writes through the ring. Returns the copy's
+/// length.
+async fn through_splice(ctx: &Ctx, open: &Open) -> Result<Option<u64>, Failure> {
+    let job = &open.job;
+    let src = ring_file(&open.src, &job.src)?;
+    let dst = ring_file(&open.dst, &job.dst)?;
+    let from = Kind::of(open.meta.file_type());
+    let copied = match stream::splice_all(ctx, &src, from, &dst, open.dst_kind).await {
+        Ok(Some(len)) => Ok(len),
+        Ok(None) => {
+            let ends = Ends {
+                src: &src,
+                src_direct: false,
+                dst: &dst,
+                dst_direct: None,
+            };
+            pipeline::copy_tail(ctx, &ends, 0)
+                .await
+                .map_err(|e| block_failure(job, e))
+        }
+        Err(StreamError::Read(e)) => {
+            Err(Failure::os(format!("error reading {}", quote(&job.src)), e))
+        }
+        Err(StreamError::Write(e)) => Err(write_failure(&job.dst, e)),
+    };
+    let _ = src.close().await;
+    let _ = dst.close().await;
+    copied.map(Some)
 }
 
 /// The data through the io_uring pipeline: `--direct`, `--sparse=always`, or where the

@@ -18,7 +18,8 @@
 //! DST` means), [`tree`] (directories), [`tasks`] (files in flight), [`copy_file`] (one
 //! file), [`dest`] (what is at its destination), [`sys`] (reflinks, `copy_file_range`,
 //! extents), [`pipeline`] (blocks through the ring), [`direct`] (`O_DIRECT` and its
-//! fallback), [`special`] (links, FIFOs and devices made anew), [`temp`] and [`signals`] (no
+//! fallback), [`stream`] (`splice` for FIFOs and devices), [`special`] (links, FIFOs and devices made
+//! anew), [`temp`] and [`signals`] (no
 //! partial files), [`preserve`] (`--preserve`), [`blocking`] (the pool the blocking calls run
 //! on), [`progress`] and [`errors`] (what the user sees).
 
@@ -36,6 +37,7 @@ mod preserve;
 mod progress;
 mod signals;
 mod special;
+mod stream;
 mod sys;
 mod tasks;
 mod temp;

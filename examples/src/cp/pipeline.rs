@@ -188,61 +188,121 @@ async fn write(
 const KERNEL_BLOCK: usize = 16 << 20;
 
 /// Most `copy_file_range` requests of one file in flight (each holds a pool thread).
-const KERNEL_WORKERS: usize = 4;
+pub(crate) const KERNEL_WORKERS: usize = 4;
 
-/// Copies the `extents` of a file of `len` bytes inside the kernel, by [`KERNEL_WORKERS`]
-/// `copy_file_range` requests at a time (ringaio runs them on its blocking pool); returns the
-/// file's length, or `None` when the kernel cannot copy between these files at all (the
-/// first request fails with `cannot`'s kind of error before any byte moved).
+/// Copies the `extents` of a file of `len` bytes inside the kernel by `copy_file_range`
+/// requests (ringaio runs them on its blocking pool), one worker per source descriptor in
+/// `srcs` (at most [`KERNEL_WORKERS`] are used): the data is cut into as many consecutive
+/// parts, each copied front to back in [`KERNEL_BLOCK`]s by its own worker, so that every
+/// descriptor (with its own readahead state, when the caller opened them separately) reads
+/// sequentially. Returns the file's length, or `None` when the kernel cannot copy between
+/// these files at all (the first request fails with `cannot`'s kind of error before any
+/// byte moved).
 ///
 /// # Errors
 /// The first other failure.
 pub(crate) async fn copy_in_kernel(
     ctx: &Ctx,
-    src: &File,
+    srcs: &[File],
     dst: &File,
     extents: &[(u64, u64)],
     len: u64,
     cannot: impl Fn(&io::Error) -> bool,
 ) -> Result<Option<u64>, io::Error> {
-    let blocks = Blocks::new(extents, len, KERNEL_BLOCK);
     let moved = Cell::new(false);
     let refused = Cell::new(false);
-    let worker = || async {
-        while let Some((offset, end)) = blocks.claim() {
-            let mut pos = offset;
-            while pos < end {
-                let want = usize::try_from(end - pos).unwrap_or(KERNEL_BLOCK);
-                match src.copy_range_to(pos, dst, pos, want).await {
-                    Ok(0) => {
-                        blocks.ended_at(pos);
-                        break;
-                    }
-                    Ok(n) => {
-                        moved.set(true);
-                        ctx.progress.advance(n as u64);
-                        pos += n as u64;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) if !moved.get() && cannot(&e) => {
-                        refused.set(true);
-                        blocks.ended_at(0);
-                        return Ok(());
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(())
-    };
     let data: u64 = extents.iter().map(|(start, stop)| stop - start).sum();
     let count = usize::try_from(data.div_ceil(KERNEL_BLOCK as u64))
-        .map_or(KERNEL_WORKERS, |n| n.min(KERNEL_WORKERS));
-    try_join_all((0..count).map(|_| worker())).await?;
+        .map_or(KERNEL_WORKERS, |n| n.min(KERNEL_WORKERS))
+        .min(srcs.len());
+    let parts: Vec<Blocks> = split(extents, data, count)
+        .iter()
+        .map(|part| Blocks::new(part, len, KERNEL_BLOCK))
+        .collect();
+    let state = Kernel {
+        moved: &moved,
+        refused: &refused,
+        cannot: &cannot,
+    };
+    let workers = srcs.iter().zip(&parts);
+    try_join_all(workers.map(|(src, blocks)| kernel_worker(ctx, src, dst, blocks, &state))).await?;
     if refused.get() {
         return Ok(None);
     }
-    Ok(Some(blocks.end.get()))
+    // A part that met the end of the file early says where the (shrunken) file ends.
+    Ok(Some(parts.iter().map(|b| b.end.get()).fold(len, u64::min)))
+}
+
+/// What the workers of one [`copy_in_kernel`] share.
+struct Kernel<'a, C> {
+    /// Some byte was copied.
+    moved: &'a Cell<bool>,
+    /// The kernel cannot copy between the two files.
+    refused: &'a Cell<bool>,
+    cannot: &'a C,
+}
+
+async fn kernel_worker<C: Fn(&io::Error) -> bool>(
+    ctx: &Ctx,
+    src: &File,
+    dst: &File,
+    blocks: &Blocks,
+    state: &Kernel<'_, C>,
+) -> io::Result<()> {
+    while let Some((offset, end)) = blocks.claim() {
+        let mut pos = offset;
+        while pos < end {
+            let want = usize::try_from(end - pos).unwrap_or(KERNEL_BLOCK);
+            match src.copy_range_to(pos, dst, pos, want).await {
+                Ok(0) => {
+                    blocks.ended_at(pos);
+                    break;
+                }
+                Ok(n) => {
+                    state.moved.set(true);
+                    ctx.progress.advance(n as u64);
+                    pos += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if !state.moved.get() && (state.cannot)(&e) => {
+                    state.refused.set(true);
+                    blocks.ended_at(0);
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Cuts `extents` (holding `data` bytes) into `count` consecutive lists of extents with
+/// about as many bytes each, at [`KERNEL_BLOCK`] boundaries.
+fn split(extents: &[(u64, u64)], data: u64, count: usize) -> Vec<Vec<(u64, u64)>> {
+    let count = count.max(1) as u64;
+    let share = data.div_ceil(count).div_ceil(KERNEL_BLOCK as u64) * KERNEL_BLOCK as u64;
+    let mut parts = vec![Vec::new()];
+    let mut room = share;
+    for &(mut start, stop) in extents {
+        while start < stop {
+            if room == 0 && (parts.len() as u64) < count {
+                parts.push(Vec::new());
+                room = share;
+            }
+            let take = if (parts.len() as u64) < count {
+                (stop - start).min(room)
+            } else {
+                stop - start
+            };
+            parts
+                .last_mut()
+                .expect("one part at least")
+                .push((start, start + take));
+            start += take;
+            room = room.saturating_sub(take);
+        }
+    }
+    parts
 }
 
 /// Copies from `pos` to the end of the source, one block at a time, through the buffered
@@ -337,6 +397,32 @@ mod tests {
         blocks.ended_at(5);
         assert_eq!(blocks.claim(), None);
         assert_eq!(blocks.end.get(), 5);
+    }
+
+    #[test]
+    fn parts_are_consecutive_and_cover_the_data() {
+        let mb = KERNEL_BLOCK as u64;
+        let parts = split(&[(0, 10 * mb + 5)], 10 * mb + 5, 4);
+        assert_eq!(
+            parts,
+            [
+                vec![(0, 3 * mb)],
+                vec![(3 * mb, 6 * mb)],
+                vec![(6 * mb, 9 * mb)],
+                vec![(9 * mb, 10 * mb + 5)]
+            ]
+        );
+        let holes = [(0, mb), (5 * mb, 7 * mb), (9 * mb, 9 * mb + 1)];
+        let parts = split(&holes, 3 * mb + 1, 2);
+        assert_eq!(
+            parts,
+            [
+                vec![(0, mb), (5 * mb, 6 * mb)],
+                vec![(6 * mb, 7 * mb), (9 * mb, 9 * mb + 1)]
+            ]
+        );
+        assert_eq!(split(&[(0, 7)], 7, 4), [vec![(0, 7)]]);
+        assert_eq!(split(&[], 0, 4), [Vec::<(u64, u64)>::new()]);
     }
 
     #[test]

@@ -149,11 +149,16 @@ async fn copy_one(
             fresh: false,
         }
     } else {
-        Work::File(FileJob {
+        let job = FileJob {
             src: src.to_owned(),
             dst,
             fresh: false,
-        })
+        };
+        if kind.is_file() {
+            tasks.spawn_regular(job).await;
+            return Ok(());
+        }
+        Work::File(job)
     };
     tasks.spawn(work).await;
     Ok(())

@@ -1,4 +1,5 @@
 //! The system calls std does not wrap: `ioctl(FICLONE)`, `copy_file_range` with offsets,
+//! `sendfile`,
 //! `lseek(SEEK_DATA / SEEK_HOLE)`, `mknod`, `mkfifo`, `utimensat` on a link. All blocking:
 //! they run on [`crate::blocking`]'s threads.
 
@@ -61,6 +62,23 @@ pub(crate) fn copy_file_range(
             0,
         )
     };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Copies up to `len` bytes from `src` at `from` to `dst` at its file position (which moves)
+/// in the kernel, between any two filesystems (`sendfile`); returns how many (0 at the
+/// source's end).
+///
+/// # Errors
+/// `EINVAL` where the kernel cannot; I/O errors.
+pub(crate) fn sendfile(dst: &fs::File, src: &fs::File, from: u64, len: usize) -> io::Result<usize> {
+    let mut off = from as libc::off_t;
+    // SAFETY: `off` is a live local the kernel updates; the fds are open.
+    let n = unsafe { libc::sendfile(dst.as_raw_fd(), src.as_raw_fd(), &mut off, len) };
     if n < 0 {
         Err(io::Error::last_os_error())
     } else {

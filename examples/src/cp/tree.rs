@@ -125,20 +125,24 @@ async fn copy_entry(
             first.insert(key, into.clone());
         }
     }
-    let work = match meta {
-        Some(meta) if special::is_node(entry.kind) => Work::Node {
-            src: from,
-            meta,
-            dst: into,
-            fresh,
-        },
-        _ => Work::File(FileJob {
-            src: from,
-            dst: into,
-            fresh,
-        }),
+    let job = FileJob {
+        src: from,
+        dst: into,
+        fresh,
     };
-    tasks.spawn(work).await;
+    match meta {
+        Some(meta) if special::is_node(entry.kind) => {
+            let work = Work::Node {
+                src: job.src,
+                meta,
+                dst: job.dst,
+                fresh,
+            };
+            tasks.spawn(work).await;
+        }
+        _ if entry.kind.is_file() => tasks.spawn_regular(job).await,
+        _ => tasks.spawn(Work::File(job)).await,
+    }
     Ok(())
 }
 
