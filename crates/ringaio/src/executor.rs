@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use ringaio_reactor::{Notifier, Reactor};
+use ringaio_reactor::{Mailbox, Notifier, Reactor};
 
 use crate::join::{Join, JoinHandle};
 use crate::schedule::{Phase, Shared, TaskState, TaskWaker};
@@ -44,9 +44,9 @@ impl fmt::Debug for Executor {
 }
 
 impl Executor {
-    pub(crate) fn new(notifier: Notifier) -> std::rc::Rc<Executor> {
+    pub(crate) fn new(notifier: Notifier, mailbox: Mailbox) -> std::rc::Rc<Executor> {
         std::rc::Rc::new(Executor {
-            shared: Arc::new(Shared::new(notifier)),
+            shared: Shared::new(notifier, mailbox),
             tasks: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
         })

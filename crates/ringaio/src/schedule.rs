@@ -4,7 +4,10 @@
 //! each time the index is reused). Wakes on the runtime's own thread (completions, channels
 //! between tasks) mark the task and push its token: no lock, no atomic, no allocation.
 //! Wakes from other threads go through a mutex-protected queue and the park handshake, and so
-//! do spawns from other threads (`Handle::spawn`), in a queue of their own.
+//! do spawns from other threads (`Handle::spawn`), in a queue of their own. A wake from a
+//! thread that runs a ringaio runtime of its own skips both: it travels as a message from
+//! that runtime's ring to this one's (`IORING_OP_MSG_RING`, see `ringaio_reactor::Mailbox`),
+//! a CQE naming the task, which also ends a park; and so does the park's notification.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -14,10 +17,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Wake;
 use std::thread::{self, ThreadId};
 
-use ringaio_reactor::Notifier;
+use ringaio_reactor::{Mailbox, Notifier, MESSAGE_MAX};
 
+use crate::context;
 use crate::executor::Executor;
 use crate::park::{Flag, Park};
+
+/// The message that only ends a park (the work waits in a queue or a flag); smaller ones
+/// wake the task with that token, the message's data being its generation.
+pub(crate) const NOTIFY: u32 = MESSAGE_MAX;
 
 /// A spawn from another thread: run on the runtime's thread with its executor, or with
 /// `None` when the runtime is gone (then it reports `Cancelled`).
@@ -77,6 +85,8 @@ pub(crate) struct Shared {
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) park: Park,
     notifier: Notifier,
+    /// Where other runtimes' rings send this one wakes.
+    mailbox: Mailbox,
     owner: ThreadId,
 }
 
@@ -98,8 +108,8 @@ impl fmt::Debug for Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(notifier: Notifier) -> Shared {
-        Shared {
+    pub(crate) fn new(notifier: Notifier, mailbox: Mailbox) -> Arc<Shared> {
+        let shared = Arc::new(Shared {
             states: RefCell::new(Vec::new()),
             local: RefCell::new(VecDeque::new()),
             remote: Mutex::new(Vec::new()),
@@ -109,8 +119,18 @@ impl Shared {
             main_woken: Flag::new(),
             park: Park::new(),
             notifier,
+            mailbox,
             owner: thread::current().id(),
-        }
+        });
+        // A message the sender's ring could not deliver comes back to the sender's thread
+        // and takes the queue and the eventfd.
+        let weak = Arc::downgrade(&shared);
+        shared.mailbox.set_slow_path(Box::new(move |msg, data| {
+            if let Some(shared) = weak.upgrade() {
+                shared.request_slow(msg, data);
+            }
+        }));
+        shared
     }
 
     fn remote(&self) -> MutexGuard<'_, Vec<(u32, u32, bool)>> {
@@ -131,9 +151,47 @@ impl Shared {
                 return;
             }
         }
+        if !abort && token < NOTIFY && context::send_msg(&self.mailbox, token, generation) {
+            return;
+        }
+        self.queue_remote(token, generation, abort);
+        self.unpark();
+    }
+
+    fn queue_remote(&self, token: u32, generation: u32, abort: bool) {
         self.remote().push((token, generation, abort));
         self.has_remote.store(true, Ordering::SeqCst);
-        self.unpark();
+    }
+
+    /// A message another ring could not deliver (`msg` a token, or `NOTIFY`): the queue and
+    /// the eventfd, never a message again.
+    fn request_slow(&self, msg: u32, data: u32) {
+        if msg == NOTIFY {
+            // The sender consumed the park's announcement when it chose to notify.
+            self.notifier.notify();
+            return;
+        }
+        self.queue_remote(msg, data, false);
+        if self.park.must_notify() {
+            self.notifier.notify();
+        }
+    }
+
+    /// Wakes taken from messages other rings sent: `(token, generation)`, or `NOTIFY`.
+    /// Owner thread only.
+    pub(crate) fn take_messages(&self, messages: &[(u32, u32)]) {
+        let Ok(mut states) = self.states.try_borrow_mut() else {
+            // The drain that hands messages over runs with no borrow held; keep them anyway.
+            for &(token, generation) in messages.iter().filter(|m| m.0 != NOTIFY) {
+                self.queue_remote(token, generation, false);
+            }
+            return;
+        };
+        for &(token, generation) in messages {
+            if token != NOTIFY {
+                self.mark(&mut states, token, Some(generation), false);
+            }
+        }
     }
 
     /// Queues task `token` (of `generation`, when given) unless it is queued already, marking
@@ -259,7 +317,7 @@ impl Shared {
 
     /// Ends a park in progress (from any thread).
     pub(crate) fn unpark(&self) {
-        if self.park.must_notify() {
+        if self.park.must_notify() && !context::send_msg(&self.mailbox, NOTIFY, 0) {
             self.notifier.notify();
         }
     }
