@@ -111,6 +111,7 @@ impl Executor {
         let state = &mut states[token as usize];
         state.phase = Phase::Queued;
         state.aborted = false;
+        self.shared.count_task(true);
         let name = Arc::new(TaskWaker {
             shared: self.shared.clone(),
             token,
@@ -194,6 +195,7 @@ impl Executor {
     fn vacate(&self, token: u32) {
         let mut states = self.shared.states().borrow_mut();
         vacate_in(&mut states, &mut self.free.borrow_mut(), token);
+        self.shared.count_task(false);
     }
 
     /// Wakes the tasks named by `tokens` (completions came for them). Tokens of finished
@@ -232,6 +234,7 @@ impl Executor {
                     if let Some(task) = slot.take() {
                         taken.push(task);
                         vacate_in(&mut states, &mut free, token as u32);
+                        self.shared.count_task(false);
                     }
                 }
                 taken

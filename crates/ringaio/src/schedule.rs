@@ -12,7 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Wake;
 use std::thread::{self, ThreadId};
@@ -80,6 +80,9 @@ pub(crate) struct Shared {
     /// Spawns from other threads, taken in at the start of every tick.
     spawns: Mutex<Spawns>,
     has_spawns: AtomicBool,
+    /// Live tasks plus spawns from other threads waiting to start: the runtime's load, as
+    /// other threads see it (`Handle::tasks`, least-loaded pool spawns).
+    load: AtomicUsize,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
     pub(crate) main_woken: Flag,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
@@ -116,6 +119,7 @@ impl Shared {
             has_remote: AtomicBool::new(false),
             spawns: Mutex::new(Spawns::default()),
             has_spawns: AtomicBool::new(false),
+            load: AtomicUsize::new(0),
             main_woken: Flag::new(),
             park: Park::new(),
             notifier,
@@ -281,6 +285,7 @@ impl Shared {
                 return Err(spawn);
             }
             spawns.queue.push(spawn);
+            self.load.fetch_add(1, Ordering::Relaxed);
             // Set under the lock, as `has_remote` is: `take_spawns` clears it under the lock.
             self.has_spawns.store(true, Ordering::SeqCst);
         }
@@ -295,7 +300,22 @@ impl Shared {
         }
         let mut spawns = self.spawns();
         self.has_spawns.store(false, Ordering::SeqCst);
+        self.load.fetch_sub(spawns.queue.len(), Ordering::Relaxed);
         std::mem::take(&mut spawns.queue)
+    }
+
+    /// The runtime's load: live tasks plus spawns waiting to start (a snapshot).
+    pub(crate) fn load(&self) -> usize {
+        self.load.load(Ordering::Relaxed)
+    }
+
+    /// A task took a slot (`up`) or left it. Owner thread only.
+    pub(crate) fn count_task(&self, up: bool) {
+        if up {
+            self.load.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.load.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Refuses further spawns from other threads (the runtime is being dropped) and returns
@@ -304,6 +324,7 @@ impl Shared {
         let mut spawns = self.spawns();
         spawns.closed = true;
         self.has_spawns.store(false, Ordering::SeqCst);
+        self.load.fetch_sub(spawns.queue.len(), Ordering::Relaxed);
         std::mem::take(&mut spawns.queue)
     }
 
