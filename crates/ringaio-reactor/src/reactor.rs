@@ -184,6 +184,16 @@ const MAX_BUFFER_SLOTS: u16 = 1 << 14;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
 
+/// The CQ room kept for messages from other reactors (`Mailbox` credits): an eighth of the
+/// requests' half of the CQ, none without `IORING_OP_MSG_RING`.
+fn message_credits(ring: &Ring) -> usize {
+    if ring.can_send_msg() {
+        ring.cq_entries() / 16
+    } else {
+        0
+    }
+}
+
 /// How an executor wakes its tasks by token (`Reactor::set_task_waker`).
 #[doc(hidden)]
 pub type TaskWaker = Box<dyn Fn(&[u32])>;
@@ -305,11 +315,11 @@ impl Reactor {
         } else {
             Backend::Fallback
         };
-        // Half the CQ for requests (the wake read and the timer reserve included), half for
-        // their cancels: the CQ cannot overflow.
+        // Half the CQ for requests (the wake read, the timer reserve and messages from other
+        // reactors included), half for their cancels: the CQ cannot overflow.
         let budget = ring.as_ref().map_or(0, |r| {
             let half = r.cq_entries() / 2;
-            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4))
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4) + message_credits(r))
         });
         if ring.is_some() && budget < 2 {
             return Err(too_small_cq(config.cq_entries.unwrap_or(0)));
@@ -317,9 +327,8 @@ impl Reactor {
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
-        // A share of the CQ for messages from other reactors, which take no budget here.
-        let mailbox = match ring.as_ref().filter(|r| r.can_send_msg()) {
-            Some(r) => Mailbox::open(r.as_raw_fd(), (r.cq_entries() / 8) as u32)?,
+        let mailbox = match ring.as_ref().filter(|r| message_credits(r) > 0) {
+            Some(r) => Mailbox::open(r.as_raw_fd(), message_credits(r) as u32)?,
             None => Mailbox::closed(),
         };
         let buffers = FixedBuffers::new(fixed_buffers);
