@@ -153,3 +153,30 @@ fn a_million_wakes_between_a_ring_and_the_fallback_lose_none() {
     );
     assert_eq!(a.messages_received + b.messages_received, 0);
 }
+
+/// Spawns from one pool thread onto the other (their notification goes by ring) and the
+/// join wakes coming back (by ring too): all 20,000 complete, on both backends.
+#[test]
+fn spawns_between_pool_threads_by_ring_lose_none() {
+    const SPAWNS: usize = 20_000;
+    for backend in ringaio_tests::BACKENDS {
+        watchdog("spawns_between_pool_threads", move || {
+            let pool = ringaio_tests::pool(backend, 2);
+            let other = pool.handle(1).expect("thread 1").clone();
+            let sum = pool.spawn_on(0, move || async move {
+                let mut handles = Vec::with_capacity(SPAWNS);
+                for i in 0..SPAWNS {
+                    handles.push(other.spawn(move || async move { i }));
+                }
+                let mut sum = 0;
+                for handle in handles {
+                    sum += handle.await.expect("spawned task");
+                }
+                sum
+            });
+            let sum = futures::executor::block_on(sum).expect("task");
+            assert_eq!(sum, SPAWNS * (SPAWNS - 1) / 2);
+            pool.shutdown().expect("shutdown");
+        });
+    }
+}
