@@ -201,10 +201,8 @@ fn validate(args: &mut Args) -> Result<(), String> {
             args.iodepth
         ));
     }
-    if args.threads.len() > 1 || args.threads.first() != Some(&1) {
-        if args.rw == Rw::Echo {
-            return Err("--threads applies to the file workloads and nop, not echo".into());
-        }
+    if args.rw == Rw::Echo && args.threads != [1] {
+        return Err("--threads applies to the file workloads and nop, not echo".into());
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());
