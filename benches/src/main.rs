@@ -8,6 +8,7 @@ mod echo;
 mod engines;
 mod files;
 mod report;
+mod threads;
 mod workload;
 
 use std::path::PathBuf;
@@ -75,6 +76,11 @@ struct Args {
     /// Where `--rw openread` / `openwrite` keep their files (reads: made once, kept).
     #[arg(long, default_value = "/tmp/ringaio-bench-files")]
     dir: PathBuf,
+    /// Threads per engine, repeatable or comma-separated (`--threads 1,2` runs each engine
+    /// on one thread and on two, interleaved): N threads each run the engine on a ring of
+    /// their own with 1/N of the queue depth and of the file (see `threads.rs`).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    threads: Vec<usize>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -113,7 +119,12 @@ fn run(mut args: Args) -> Result<(), String> {
     }
     let mut engines: Vec<Box<dyn Engine>> = Vec::new();
     for &kind in &args.engines {
-        engines.push(engines::create(kind, &w)?);
+        for &n in &args.threads {
+            engines.push(match n {
+                1 => engines::create(kind, &w)?,
+                n => Box::new(threads::Threaded::new(kind, &w, n)?),
+            });
+        }
     }
     if w.rw.uses_file() {
         workload::prepare_file(&w.path, w.size)
@@ -210,6 +221,16 @@ fn validate(args: &mut Args) -> Result<(), String> {
     let finite_and = |x: f64, ok: fn(f64) -> bool| x.is_finite() && ok(x);
     if !finite_and(args.runtime, |x| x > 0.0) || !finite_and(args.warmup, |x| x >= 0.0) {
         return Err("--runtime must be positive and --warmup not negative".into());
+    }
+    args.threads.dedup();
+    if let Some(&n) = args.threads.iter().find(|&&n| n == 0 || n > iodepth(args)) {
+        return Err(format!(
+            "--threads {n}: each thread needs at least one of the --iodepth {} slots",
+            iodepth(args)
+        ));
+    }
+    if args.rw == Rw::Echo && args.threads != [1] {
+        return Err("--threads applies to the file workloads and nop, not echo".into());
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());

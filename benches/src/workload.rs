@@ -93,6 +93,9 @@ pub(crate) struct Workload {
     pub(crate) direct: bool,
     pub(crate) fixed: bool,
     pub(crate) size: u64,
+    /// Where this workload's part of the file starts (`--threads`: each thread has its
+    /// share of the blocks); 0 for the whole file.
+    pub(crate) base: u64,
     /// Shared cursor for the sequential patterns, so that all workers of an engine
     /// together walk the file once in order, as fio's single job does.
     cursor: Arc<AtomicU64>,
@@ -120,6 +123,7 @@ impl Workload {
             direct,
             fixed,
             size,
+            base: 0,
             cursor,
             files: None,
         }
@@ -151,12 +155,14 @@ impl Workload {
                 cursor: Arc::clone(&self.cursor),
                 blocks,
                 bs,
+                base: self.base,
             },
             Rw::RandRead | Rw::RandWrite | Rw::Nop | Rw::Echo | Rw::OpenRead | Rw::OpenWrite => {
                 Offsets::Random {
                     rng: WyRand::new(worker),
                     blocks,
                     bs,
+                    base: self.base,
                 }
             }
         }
@@ -184,12 +190,18 @@ impl Workload {
 #[derive(Debug)]
 pub(crate) enum Offsets {
     /// Uniform random block offsets.
-    Random { rng: WyRand, blocks: u64, bs: u64 },
+    Random {
+        rng: WyRand,
+        blocks: u64,
+        bs: u64,
+        base: u64,
+    },
     /// In order through the file, shared with the other workers, wrapping at the end.
     Seq {
         cursor: Arc<AtomicU64>,
         blocks: u64,
         bs: u64,
+        base: u64,
     },
 }
 
@@ -198,10 +210,18 @@ impl Offsets {
     #[inline]
     pub(crate) fn next_offset(&mut self) -> u64 {
         match self {
-            Offsets::Random { rng, blocks, bs } => rng.below(*blocks) * *bs,
-            Offsets::Seq { cursor, blocks, bs } => {
-                (cursor.fetch_add(1, Ordering::Relaxed) % *blocks) * *bs
-            }
+            Offsets::Random {
+                rng,
+                blocks,
+                bs,
+                base,
+            } => *base + rng.below(*blocks) * *bs,
+            Offsets::Seq {
+                cursor,
+                blocks,
+                bs,
+                base,
+            } => *base + (cursor.fetch_add(1, Ordering::Relaxed) % *blocks) * *bs,
         }
     }
 }

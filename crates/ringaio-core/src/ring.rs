@@ -15,6 +15,7 @@ use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, RawSqe, Sqe, Target};
 mod builder;
 mod completions;
 mod enter;
+mod msg;
 mod register;
 
 pub use builder::{RingBuilder, SetupMode};
@@ -38,6 +39,8 @@ pub struct Ring {
     uring: IoUring,
     mode: SetupMode,
     supported: OpSet,
+    /// Whether the kernel has `IORING_OP_MSG_RING` (5.18), which is no [`Opcode`].
+    msg_ring: bool,
     /// CQEs reaped to make room while a submission was refused with EBUSY.
     backlog: VecDeque<Completion>,
     /// The ring's fd in a thread's registered-ring table.
@@ -133,10 +136,12 @@ impl Ring {
                 supported.insert(op);
             }
         }
+        let msg_ring = probed && probe.is_supported(io_uring::opcode::MsgRingData::CODE);
         Ring {
             uring,
             mode,
             supported,
+            msg_ring,
             backlog: VecDeque::new(),
             ext_arg,
             waits: TimeoutWaits::default(),

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::num::NonZeroU64;
 
+use crate::mailbox::MESSAGE_MAX;
+
 /// Names one request of one reactor: whoever submitted it holds it until the request ends.
 ///
 /// A `Key` is move-only: it is consumed by the [`poll`](crate::Reactor::poll) that returns
@@ -75,6 +77,14 @@ pub(crate) const INTERNAL: u64 = 1 << 63;
 pub(crate) const CANCEL: u64 = INTERNAL;
 /// The reactor's own read of its wake-up eventfd.
 pub(crate) const WAKE: u64 = INTERNAL | (1 << 62) | 1;
+/// Bits of internal user data that tell messages apart from cancels (whose bits 32 to 62
+/// hold a slot's generation, never 0) and from `WAKE`.
+pub(crate) const MESSAGE_MASK: u64 = !(MESSAGE_MAX as u64);
+/// A message from another reactor (`IORING_OP_MSG_RING`): the message is in the low 31 bits,
+/// its data in the CQE's result.
+pub(crate) const MESSAGE: u64 = INTERNAL;
+/// This reactor's own message request came back: the low 31 bits name it in the outbox.
+pub(crate) const MESSAGE_SENT: u64 = INTERNAL | (1 << 31);
 /// Generations use 31 bits so that user data never has `INTERNAL` set.
 pub(crate) const GENERATION_MASK: u32 = 0x7fff_ffff;
 
@@ -132,5 +142,12 @@ mod tests {
         assert_eq!(Id::from_user_data(WAKE), None);
         assert_eq!(Id::from_user_data(CANCEL | 5), None);
         assert_eq!(Id::from_user_data(0), None, "no slot has generation 0");
+        // Messages never look like cancels (generation bits set) or the wake read.
+        for cancel in [CANCEL | Id::new(5, 1).user_data(), WAKE] {
+            assert_ne!(cancel & MESSAGE_MASK, MESSAGE);
+            assert_ne!(cancel & MESSAGE_MASK, MESSAGE_SENT);
+        }
+        assert_eq!((MESSAGE | MESSAGE_MAX as u64) & MESSAGE_MASK, MESSAGE);
+        assert_eq!((MESSAGE_SENT | 7) & MESSAGE_MASK, MESSAGE_SENT);
     }
 }

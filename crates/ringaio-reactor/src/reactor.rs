@@ -18,6 +18,7 @@ use crate::buffers::{FixedBuffers, Home};
 use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Id, Key};
+use crate::mailbox::Mailbox;
 use crate::pool::Pool;
 use crate::slots::{Closing, Outcome, Resources, Slots, NO_TASK};
 use crate::timers::Timers;
@@ -28,6 +29,9 @@ mod cancel;
 mod chain;
 mod complete;
 mod direct;
+mod messages;
+
+pub use messages::MessageHandler;
 mod registry;
 mod shutdown;
 mod submit;
@@ -57,6 +61,12 @@ pub struct Stats {
     /// Free slots in the reactor's part of the registered-file table (for files used often,
     /// and lent to linked chains).
     pub file_slots_free: usize,
+    /// Messages sent to other reactors' rings with `IORING_OP_MSG_RING` so far.
+    pub messages_sent: u64,
+    /// Of those, refused by the kernel (then delivered through the target's slow path).
+    pub messages_refused: u64,
+    /// Messages received from other reactors so far.
+    pub messages_received: u64,
 }
 
 /// The state behind the reactor's `RefCell`.
@@ -81,12 +91,25 @@ struct Inner {
     local_done: Vec<(u64, i32)>,
     wake_buf: Box<u64>,
     wake_armed: bool,
+    /// Where other reactors send this one messages.
+    mailbox: Mailbox,
+    /// The messages this reactor sent and its ring has not reported on yet.
+    outbox: messages::Outbox,
     shut: bool,
     /// The process's fork generation when the reactor was built: in a forked child the
     /// ring, the pool and every request are the parent's (see `Inner::forked`).
     born: u32,
     via_ring: u64,
     via_pool: u64,
+    messages: MessageCounts,
+}
+
+/// `Stats`' message counters.
+#[derive(Clone, Copy, Debug, Default)]
+struct MessageCounts {
+    sent: u64,
+    refused: u64,
+    received: u64,
 }
 
 /// Work collected under the borrow and done after it: fds to close, resources to drop,
@@ -101,6 +124,10 @@ struct Deferred {
     tasks: Vec<u32>,
     pool_done: Vec<(u64, i32)>,
     local_done: Vec<(u64, i32)>,
+    /// Messages received from other reactors: message and data.
+    messages: Vec<(u32, u32)>,
+    /// Messages this reactor sent that the kernel refused: for their slow path.
+    failed: Vec<(Mailbox, u32, u32)>,
 }
 
 /// Refcounted request slots over an io_uring (or the blocking pool).
@@ -125,6 +152,8 @@ pub struct Reactor {
     current: Cell<(u32, *const (), *const RawWakerVTable)>,
     /// Wakes an executor task by its token.
     task_waker: OnceCell<TaskWaker>,
+    /// Takes the messages other reactors sent.
+    message_handler: OnceCell<messages::MessageHandler>,
     notifier: Notifier,
     backend: Cell<Backend>,
     /// Set when the reactor runs on the pool: at start, or by `fall_back`.
@@ -162,6 +191,16 @@ const MAX_CQ: u32 = 65536;
 const MAX_BUFFER_SLOTS: u16 = 1 << 14;
 /// In-flight room kept for timers beyond the budget of other requests.
 const TIMER_RESERVE: usize = 64;
+
+/// The CQ room kept for messages from other reactors (`Mailbox` credits): an eighth of the
+/// requests' half of the CQ, none without `IORING_OP_MSG_RING`.
+fn message_credits(ring: &Ring) -> usize {
+    if ring.can_send_msg() {
+        ring.cq_entries() / 16
+    } else {
+        0
+    }
+}
 
 /// How an executor wakes its tasks by token (`Reactor::set_task_waker`).
 #[doc(hidden)]
@@ -320,11 +359,11 @@ impl Reactor {
         } else {
             Backend::Fallback
         };
-        // Half the CQ for requests (the wake read and the timer reserve included), half for
-        // their cancels: the CQ cannot overflow.
+        // Half the CQ for requests (the wake read, the timer reserve and messages from other
+        // reactors included), half for their cancels: the CQ cannot overflow.
         let budget = ring.as_ref().map_or(0, |r| {
             let half = r.cq_entries() / 2;
-            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4))
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4) + message_credits(r))
         });
         if ring.is_some() && budget < 2 {
             return Err(too_small_cq(config.cq_entries.unwrap_or(0)));
@@ -332,6 +371,10 @@ impl Reactor {
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
+        let mailbox = match ring.as_ref().filter(|r| message_credits(r) > 0) {
+            Some(r) => Mailbox::open(r.as_raw_fd(), message_credits(r) as u32)?,
+            None => Mailbox::closed(),
+        };
         let buffers = FixedBuffers::new(fixed_buffers);
         let buffer_home = buffers.home().clone();
         Ok(Reactor {
@@ -354,14 +397,18 @@ impl Reactor {
                 local_done: Vec::new(),
                 wake_buf: Box::new(0),
                 wake_armed: false,
+                mailbox,
+                outbox: messages::Outbox::default(),
                 shut: false,
                 born,
                 via_ring: 0,
                 via_pool: 0,
+                messages: MessageCounts::default(),
             }),
             deferred: RefCell::new(Deferred::default()),
             current: Cell::new(NOBODY),
             task_waker: OnceCell::new(),
+            message_handler: OnceCell::new(),
             notifier,
             backend: Cell::new(backend),
             fallback_reason: fallback_reason.map_or_else(OnceCell::new, OnceCell::from),
@@ -406,6 +453,7 @@ impl Reactor {
         inner.in_kernel = 0;
         inner.budget = 0;
         inner.ring = None;
+        inner.mailbox.close();
         drop(inner);
         self.ring_ops.set(OpSet::EMPTY);
         self.backend.set(Backend::Fallback);
@@ -478,6 +526,9 @@ impl Reactor {
             buffer_slots: inner.buffers.len(),
             buffer_slots_free: inner.buffers.available(),
             file_slots_free: inner.files.available(),
+            messages_sent: inner.messages.sent,
+            messages_refused: inner.messages.refused,
+            messages_received: inner.messages.received,
         }
     }
 }

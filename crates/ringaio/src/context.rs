@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
 
-use ringaio_reactor::Reactor;
+use ringaio_reactor::{Mailbox, Reactor};
 
 use crate::executor::Executor;
 
@@ -93,6 +93,21 @@ pub(crate) fn reactor() -> io::Result<Rc<Reactor>> {
         Rc::increment_strong_count(ptr);
         Ok(Rc::from_raw(ptr))
     }
+}
+
+/// Sends `msg` with `data` to `to` from the ring of this thread's runtime, if one is running
+/// here and can (see `Reactor::send_msg`); false otherwise.
+#[inline]
+pub(crate) fn send_msg(to: &Mailbox, msg: u32, data: u32) -> bool {
+    let ptr = REACTOR.try_with(Cell::get).unwrap_or(std::ptr::null());
+    if ptr.is_null() {
+        return false;
+    }
+    // SAFETY: `REACTOR` is non-null only while `CURRENT` holds the handle whose
+    // `Rc<Reactor>` it points into; `send_msg` runs no user code, so nothing can drop that
+    // handle while the reference lives.
+    let reactor = unsafe { &*ptr };
+    reactor.send_msg(to, msg, data)
 }
 
 #[cold]

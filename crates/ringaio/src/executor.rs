@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use ringaio_reactor::{Notifier, Reactor};
+use ringaio_reactor::{Mailbox, Notifier, Reactor};
 
 use crate::join::{Join, JoinHandle};
 use crate::schedule::{Phase, Shared, TaskState, TaskWaker};
@@ -44,9 +44,9 @@ impl fmt::Debug for Executor {
 }
 
 impl Executor {
-    pub(crate) fn new(notifier: Notifier) -> std::rc::Rc<Executor> {
+    pub(crate) fn new(notifier: Notifier, mailbox: Mailbox) -> std::rc::Rc<Executor> {
         std::rc::Rc::new(Executor {
-            shared: Arc::new(Shared::new(notifier)),
+            shared: Shared::new(notifier, mailbox),
             tasks: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
         })
@@ -111,6 +111,7 @@ impl Executor {
         let state = &mut states[token as usize];
         state.phase = Phase::Queued;
         state.aborted = false;
+        self.shared.count_task(true);
         let name = Arc::new(TaskWaker {
             shared: self.shared.clone(),
             token,
@@ -199,6 +200,7 @@ impl Executor {
     fn vacate(&self, token: u32) {
         let mut states = self.shared.states().borrow_mut();
         vacate_in(&mut states, &mut self.free.borrow_mut(), token);
+        self.shared.count_task(false);
     }
 
     /// Wakes the tasks named by `tokens` (completions came for them). Tokens of finished
@@ -237,6 +239,7 @@ impl Executor {
                     if let Some(task) = slot.take() {
                         taken.push(task);
                         vacate_in(&mut states, &mut free, token as u32);
+                        self.shared.count_task(false);
                     }
                 }
                 taken

@@ -54,6 +54,12 @@ impl Handle {
         context::with_current(|h| Handle::new(h.executor.shared.clone()))
     }
 
+    /// How many tasks the runtime has: live ones, and spawns from other threads waiting to
+    /// start. A snapshot, for balancing work (see [`SpawnPolicy`](crate::SpawnPolicy)).
+    pub fn tasks(&self) -> usize {
+        self.shared.load()
+    }
+
     /// Spawns the future `make` builds, from any thread: `make` runs on the runtime's thread
     /// (with the runtime current, so it may call [`spawn`](crate::spawn)), and its future
     /// runs there as a task.

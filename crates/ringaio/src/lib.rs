@@ -65,7 +65,7 @@ pub use blocking::spawn_blocking;
 pub use buf::BufResult;
 pub use handle::Handle;
 pub use join::{JoinError, JoinHandle};
-pub use pool::{Pool, PoolBuilder};
+pub use pool::{Pool, PoolBuilder, SpawnPolicy};
 pub use ringaio_core::Opcode;
 pub use ringaio_reactor::{Backend, Stats};
 pub use runtime::{block_on, spawn, Builder, Runtime};

@@ -14,11 +14,26 @@ use futures::channel::oneshot;
 
 use crate::{Builder, Handle, JoinHandle, Runtime};
 
+/// Which thread [`Pool::spawn`] picks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnPolicy {
+    /// The next thread in turn: no look at the threads, even spread of spawns (tasks that
+    /// live long on one thread do not steer new ones away from it).
+    #[default]
+    RoundRobin,
+    /// The thread with the fewest tasks ([`Handle::tasks`]: live ones and spawns waiting to
+    /// start), ties going round robin: reads every thread's count on each spawn, and
+    /// steers work away from threads that hold many long-lived tasks.
+    LeastLoaded,
+}
+
 /// Configures a [`Pool`].
 #[derive(Clone, Debug)]
 pub struct PoolBuilder {
     threads: Option<usize>,
     pin_cores: bool,
+    policy: SpawnPolicy,
     runtime: Builder,
 }
 
@@ -33,6 +48,12 @@ impl PoolBuilder {
     /// false. A thread that cannot be pinned logs a warning and runs unpinned.
     pub fn pin_cores(&mut self, pin: bool) -> &mut Self {
         self.pin_cores = pin;
+        self
+    }
+
+    /// How [`Pool::spawn`] picks a thread. Default [`SpawnPolicy::RoundRobin`].
+    pub fn spawn_policy(&mut self, policy: SpawnPolicy) -> &mut Self {
+        self.policy = policy;
         self
     }
 
@@ -68,6 +89,7 @@ impl PoolBuilder {
         let mut pool = Pool {
             workers: Vec::with_capacity(threads),
             next: AtomicUsize::new(0),
+            policy: self.policy,
         };
         for i in 0..threads {
             let cpu = (!cpus.is_empty()).then(|| cpus[i % cpus.len()]);
@@ -96,8 +118,9 @@ impl PoolBuilder {
 /// panic instead of returning it.
 pub struct Pool {
     workers: Vec<Worker>,
-    /// The next thread `spawn` picks (round robin).
+    /// The next thread `spawn` picks (round robin), or starts looking at.
     next: AtomicUsize,
+    policy: SpawnPolicy,
 }
 
 /// One runtime thread.
@@ -123,6 +146,7 @@ impl Pool {
         PoolBuilder {
             threads: None,
             pin_cores: false,
+            policy: SpawnPolicy::RoundRobin,
             runtime: Runtime::builder(),
         }
     }
@@ -156,16 +180,28 @@ impl Pool {
         }
     }
 
-    /// Spawns the future `make` builds on the next thread, round robin (see
-    /// [`Handle::spawn`]).
+    /// Spawns the future `make` builds on the thread the pool's [`SpawnPolicy`] picks (see
+    /// [`Handle::spawn`]): the next in turn, or the least loaded.
     pub fn spawn<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
-        self.workers[i].handle.spawn(make)
+        self.workers[self.pick()].handle.spawn(make)
+    }
+
+    /// The thread the next `spawn` goes to.
+    fn pick(&self) -> usize {
+        let n = self.workers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        match self.policy {
+            SpawnPolicy::RoundRobin => start,
+            SpawnPolicy::LeastLoaded => (0..n)
+                .map(|k| (start + k) % n)
+                .min_by_key(|&i| self.workers[i].handle.tasks())
+                .unwrap_or(start),
+        }
     }
 
     /// Stops every runtime and joins its thread. Each runtime, once its thread sees the
@@ -353,6 +389,7 @@ mod tests {
                 thread: Some(thread),
             }],
             next: AtomicUsize::new(0),
+            policy: super::SpawnPolicy::RoundRobin,
         };
         let err = pool.shutdown().expect_err("the thread panicked");
         let msg = err.to_string();

@@ -115,11 +115,14 @@ impl Builder {
         }
         let reactor = Rc::new(Reactor::new(&config)?);
         probe(&reactor)?;
-        let executor = Executor::new(reactor.notifier().clone());
+        let executor = Executor::new(reactor.notifier().clone(), reactor.mailbox());
         // Requests a task awaits name it by token: no waker clone per request.
         // (The executor holds no reference to the reactor: no cycle.)
         let waking = executor.clone();
         reactor.set_task_waker(Box::new(move |tokens| waking.wake_tasks(tokens)));
+        // Wakes other runtimes sent as messages to this ring.
+        let shared = executor.shared.clone();
+        reactor.set_message_handler(Box::new(move |messages| shared.take_messages(messages)));
         Ok(Runtime {
             handle: Rc::new(Handle { reactor, executor }),
         })

@@ -4,20 +4,28 @@
 //! each time the index is reused). Wakes on the runtime's own thread (completions, channels
 //! between tasks) mark the task and push its token: no lock, no atomic, no allocation.
 //! Wakes from other threads go through a mutex-protected queue and the park handshake, and so
-//! do spawns from other threads (`Handle::spawn`), in a queue of their own.
+//! do spawns from other threads (`Handle::spawn`), in a queue of their own. A wake from a
+//! thread that runs a ringaio runtime of its own skips both: it travels as a message from
+//! that runtime's ring to this one's (`IORING_OP_MSG_RING`, see `ringaio_reactor::Mailbox`),
+//! a CQE naming the task, which also ends a park; and so does the park's notification.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Wake;
 use std::thread::{self, ThreadId};
 
-use ringaio_reactor::Notifier;
+use ringaio_reactor::{Mailbox, Notifier, MESSAGE_MAX};
 
+use crate::context;
 use crate::executor::Executor;
 use crate::park::{Flag, Park};
+
+/// The message that only ends a park (the work waits in a queue or a flag); smaller ones
+/// wake the task with that token, the message's data being its generation.
+pub(crate) const NOTIFY: u32 = MESSAGE_MAX;
 
 /// A spawn from another thread: run on the runtime's thread with its executor, or with
 /// `None` when the runtime is gone (then it reports `Cancelled`).
@@ -72,11 +80,16 @@ pub(crate) struct Shared {
     /// Spawns from other threads, taken in at the start of every tick.
     spawns: Mutex<Spawns>,
     has_spawns: AtomicBool,
+    /// Live tasks plus spawns from other threads waiting to start: the runtime's load, as
+    /// other threads see it (`Handle::tasks`, least-loaded pool spawns).
+    load: AtomicUsize,
     /// The future `block_on` runs was woken (it is no task: it lives on `block_on`'s stack).
     pub(crate) main_woken: Flag,
     /// The runtime thread is (about to be) parked in the reactor: a wake must notify it.
     pub(crate) park: Park,
     notifier: Notifier,
+    /// Where other runtimes' rings send this one wakes.
+    mailbox: Mailbox,
     owner: ThreadId,
 }
 
@@ -98,19 +111,30 @@ impl fmt::Debug for Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(notifier: Notifier) -> Shared {
-        Shared {
+    pub(crate) fn new(notifier: Notifier, mailbox: Mailbox) -> Arc<Shared> {
+        let shared = Arc::new(Shared {
             states: RefCell::new(Vec::new()),
             local: RefCell::new(VecDeque::new()),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
             spawns: Mutex::new(Spawns::default()),
             has_spawns: AtomicBool::new(false),
+            load: AtomicUsize::new(0),
             main_woken: Flag::new(),
             park: Park::new(),
             notifier,
+            mailbox,
             owner: thread::current().id(),
-        }
+        });
+        // A message the sender's ring could not deliver comes back to the sender's thread
+        // and takes the queue and the eventfd.
+        let weak = Arc::downgrade(&shared);
+        shared.mailbox.set_slow_path(Box::new(move |msg, data| {
+            if let Some(shared) = weak.upgrade() {
+                shared.request_slow(msg, data);
+            }
+        }));
+        shared
     }
 
     fn remote(&self) -> MutexGuard<'_, Vec<(u32, u32, bool)>> {
@@ -131,9 +155,47 @@ impl Shared {
                 return;
             }
         }
+        if !abort && token < NOTIFY && context::send_msg(&self.mailbox, token, generation) {
+            return;
+        }
+        self.queue_remote(token, generation, abort);
+        self.unpark();
+    }
+
+    fn queue_remote(&self, token: u32, generation: u32, abort: bool) {
         self.remote().push((token, generation, abort));
         self.has_remote.store(true, Ordering::SeqCst);
-        self.unpark();
+    }
+
+    /// A message another ring could not deliver (`msg` a token, or `NOTIFY`): the queue and
+    /// the eventfd, never a message again.
+    fn request_slow(&self, msg: u32, data: u32) {
+        if msg == NOTIFY {
+            // The sender consumed the park's announcement when it chose to notify.
+            self.notifier.notify();
+            return;
+        }
+        self.queue_remote(msg, data, false);
+        if self.park.must_notify() {
+            self.notifier.notify();
+        }
+    }
+
+    /// Wakes taken from messages other rings sent: `(token, generation)`, or `NOTIFY`.
+    /// Owner thread only.
+    pub(crate) fn take_messages(&self, messages: &[(u32, u32)]) {
+        let Ok(mut states) = self.states.try_borrow_mut() else {
+            // The drain that hands messages over runs with no borrow held; keep them anyway.
+            for &(token, generation) in messages.iter().filter(|m| m.0 != NOTIFY) {
+                self.queue_remote(token, generation, false);
+            }
+            return;
+        };
+        for &(token, generation) in messages {
+            if token != NOTIFY {
+                self.mark(&mut states, token, Some(generation), false);
+            }
+        }
     }
 
     /// Queues task `token` (of `generation`, when given) unless it is queued already, marking
@@ -223,6 +285,7 @@ impl Shared {
                 return Err(spawn);
             }
             spawns.queue.push(spawn);
+            self.load.fetch_add(1, Ordering::Relaxed);
             // Set under the lock, as `has_remote` is: `take_spawns` clears it under the lock.
             self.has_spawns.store(true, Ordering::SeqCst);
         }
@@ -237,7 +300,22 @@ impl Shared {
         }
         let mut spawns = self.spawns();
         self.has_spawns.store(false, Ordering::SeqCst);
+        self.load.fetch_sub(spawns.queue.len(), Ordering::Relaxed);
         std::mem::take(&mut spawns.queue)
+    }
+
+    /// The runtime's load: live tasks plus spawns waiting to start (a snapshot).
+    pub(crate) fn load(&self) -> usize {
+        self.load.load(Ordering::Relaxed)
+    }
+
+    /// A task took a slot (`up`) or left it. Owner thread only.
+    pub(crate) fn count_task(&self, up: bool) {
+        if up {
+            self.load.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.load.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// Refuses further spawns from other threads (the runtime is being dropped) and returns
@@ -246,6 +324,7 @@ impl Shared {
         let mut spawns = self.spawns();
         spawns.closed = true;
         self.has_spawns.store(false, Ordering::SeqCst);
+        self.load.fetch_sub(spawns.queue.len(), Ordering::Relaxed);
         std::mem::take(&mut spawns.queue)
     }
 
@@ -259,7 +338,7 @@ impl Shared {
 
     /// Ends a park in progress (from any thread).
     pub(crate) fn unpark(&self) {
-        if self.park.must_notify() {
+        if self.park.must_notify() && !context::send_msg(&self.mailbox, NOTIFY, 0) {
             self.notifier.notify();
         }
     }

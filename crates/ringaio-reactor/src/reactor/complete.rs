@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use ringaio_core::Completion;
 
+use super::messages::{internal, Outbox};
 use super::{Deferred, Inner, Polled, Reactor};
-use crate::key::{Id, Key, WAKE};
+use crate::key::{Id, Key};
 use crate::slots::{Finished, Outcome, Slots};
 
 impl Reactor {
@@ -85,6 +86,19 @@ impl Reactor {
             }
             out.tasks.clear();
         }
+        if !out.messages.is_empty() {
+            if let Some(handle) = self.message_handler.get() {
+                if catch_unwind(AssertUnwindSafe(|| handle(&out.messages))).is_err() {
+                    tracing::error!("taking messages panicked; the reactor carries on");
+                }
+            }
+            out.messages.clear();
+        }
+        for (to, msg, data) in out.failed.drain(..) {
+            if catch_unwind(AssertUnwindSafe(|| to.deliver_slow(msg, data))).is_err() {
+                tracing::error!("a message's slow path panicked; the reactor carries on");
+            }
+        }
         *self.deferred.borrow_mut() = out;
         n
     }
@@ -98,10 +112,16 @@ impl Inner {
             let slots = &mut self.slots;
             let in_kernel = &mut self.in_kernel;
             let wake_armed = &mut self.wake_armed;
+            let outbox = &mut self.outbox;
+            let (received, refused) = (out.messages.len(), out.failed.len());
             for c in ring.completions() {
-                reap(c, slots, in_kernel, wake_armed, out);
+                reap(c, slots, in_kernel, wake_armed, outbox, out);
                 n += 1;
             }
+            let received = out.messages.len() - received;
+            self.mailbox.return_credits(received as u32);
+            self.messages.received += received as u64;
+            self.messages.refused += (out.failed.len() - refused) as u64;
         }
         if let Some(pool) = self
             .pool
@@ -150,6 +170,7 @@ pub(super) fn reap(
     slots: &mut Slots,
     in_kernel: &mut usize,
     wake_armed: &mut bool,
+    outbox: &mut Outbox,
     out: &mut Deferred,
 ) {
     let outcome = Outcome {
@@ -157,10 +178,7 @@ pub(super) fn reap(
         flags: c.flags,
     };
     let Some(key) = Id::from_user_data(c.user_data) else {
-        *in_kernel -= 1;
-        if c.user_data == WAKE {
-            *wake_armed = false;
-        }
+        internal(&c, in_kernel, wake_armed, outbox, out);
         return;
     };
     let finished = if c.more() {

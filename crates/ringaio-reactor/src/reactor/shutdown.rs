@@ -19,6 +19,8 @@ impl Reactor {
                 return;
             }
             inner.shut = true;
+            // Other reactors' messages go the slow way from now on.
+            inner.mailbox.close();
             if inner.forked() {
                 // A forked child's copy: the ring, the pool's threads and every request are
                 // the parent's. Cancel and wait for nothing, join nothing, leak it all.
@@ -36,7 +38,9 @@ impl Reactor {
             self.drain();
             let mut inner = self.inner.borrow_mut();
             let held = inner.slots.held_by_kernel().count();
-            if held == 0 && !inner.wake_armed {
+            // Messages this reactor sent are waited for too: one still in the SQ must reach
+            // its (live) target.
+            if held == 0 && !inner.wake_armed && inner.outbox.is_empty() {
                 break;
             }
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -69,5 +73,10 @@ impl Reactor {
             }
         }
         inner.ring = None;
+        let unsent = inner.outbox.take_all();
+        drop(inner);
+        for (to, msg, data) in unsent {
+            to.deliver_slow(msg, data);
+        }
     }
 }

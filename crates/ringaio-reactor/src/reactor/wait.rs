@@ -75,8 +75,10 @@ impl Inner {
         match timeout {
             Some(d) if d.is_zero() || has_local => {
                 // Without deferred task work the CQ fills on its own: enter only to submit.
-                let deferred =
-                    ring.mode().defer_taskrun && self.in_kernel > usize::from(self.wake_armed);
+                // Messages from other reactors are deferred work too.
+                let deferred = ring.mode().defer_taskrun
+                    && (self.in_kernel > usize::from(self.wake_armed)
+                        || self.mailbox.has_pending());
                 if ring.sq_pending() > 0 || deferred {
                     ring.submit()?;
                 }

@@ -14,6 +14,7 @@ mod file_handle;
 mod metadata;
 mod open_options;
 mod read_dir;
+mod send_file;
 mod tree;
 mod whole;
 
@@ -22,6 +23,7 @@ pub use file::File;
 pub use metadata::{Metadata, DEFAULT_MASK};
 pub use open_options::OpenOptions;
 pub use read_dir::{read_dir, DirEntry, ReadDir};
+pub use send_file::SendFile;
 pub use tree::{canonicalize, create_dir_all, read_link, remove_dir_all, set_permissions};
 pub use whole::{copy, read, write};
 

@@ -12,6 +12,7 @@
 mod addr;
 mod incoming;
 mod recv_stream;
+mod reuseport;
 mod send_zc;
 mod socket;
 mod stream_io;
@@ -27,6 +28,7 @@ pub(crate) use socket::Socket;
 
 pub use incoming::Incoming;
 pub use recv_stream::RecvStream;
+pub use reuseport::TcpServer;
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

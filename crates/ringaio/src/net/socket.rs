@@ -40,6 +40,18 @@ impl Socket {
     /// plain system calls: there is no io_uring request for `bind` on the kernels we support,
     /// and none of these calls block. Listeners set `SO_REUSEADDR`, as std's do.
     pub(crate) fn bind(addr: &RawAddr, ty: i32, listen: bool) -> io::Result<Socket> {
+        Socket::bind_with(addr, ty, listen, false)
+    }
+
+    /// [`bind`](Socket::bind), with `SO_REUSEPORT` set first when `reuse_port`: sockets of
+    /// one user bound so to one address share it, and the kernel spreads connections
+    /// (datagrams) among them.
+    pub(crate) fn bind_with(
+        addr: &RawAddr,
+        ty: i32,
+        listen: bool,
+        reuse_port: bool,
+    ) -> io::Result<Socket> {
         let flags = ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
         // SAFETY: socket takes no pointer.
         let fd = check(unsafe { libc::socket(addr.family(), flags, 0) })?;
@@ -48,6 +60,9 @@ impl Socket {
         let raw = fd.as_raw_fd();
         if listen && addr.family() != libc::AF_UNIX {
             set_option(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+        }
+        if reuse_port {
+            set_option(raw, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
         }
         // SAFETY: `addr` holds `addr.len` initialized bytes of a socket address.
         check(unsafe { libc::bind(raw, addr.as_ptr(), addr.len) })?;

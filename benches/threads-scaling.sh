@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Scaling across cores: each engine on 1 thread and on N threads (`--threads 1,N`), all
+# interleaved round by round in one process, so every N-thread round has a 1-thread round of
+# the same engine right beside it. Prints, per engine, the N-thread/1-thread IOPS ratio of
+# every round pair, their median and spread, and the medians of the IOPS themselves.
+#
+#   benches/threads-scaling.sh [bench binary] [N] [rounds] [extra ringaio-bench args...]
+#   e.g. benches/threads-scaling.sh target/release/ringaio-bench 2 8 --engine ringaio,uring
+# (BENCH_FILE names the data file; later flags override the defaults above)
+set -euo pipefail
+bin=${1:-target/release/ringaio-bench}
+n=${2:-2}
+rounds=${3:-8}
+shift $(( $# < 3 ? $# : 3 ))
+file=${BENCH_FILE:-/tmp/ringaio-bench.dat}
+args=(--rw randread --bs 4k --iodepth 32 --size 256m --file "$file"
+      --runtime 2 --warmup 1 --rounds "$rounds" --threads "1,$n" "$@")
+"$bin" "${args[@]}" --json | python3 -c '
+import json, statistics, sys
+report = json.load(sys.stdin)
+n = sys.argv[1]
+by_name = {e["engine"]: e["round_iops"] for e in report["engines"]}
+for name, one in by_name.items():
+    many = by_name.get(f"{name} x{n}")
+    if many is None:
+        continue
+    ratios = sorted(m / o for m, o in zip(many, one) if o > 0)
+    med = statistics.median(ratios)
+    print(f"{name:>20}: x{n}/x1 median {med:.2f} (range {ratios[0]:.2f}-{ratios[-1]:.2f}, "
+          f"{len(ratios)} pairs); IOPS median {statistics.median(one):.0f} -> "
+          f"{statistics.median(many):.0f}")
+' "$n"
