@@ -54,6 +54,8 @@ pub(crate) struct Slot {
     task: u32,
     pub(crate) state: u8,
     pub(crate) route: Route,
+    /// The request's opcode number (below 64: `OpSet`), for metrics.
+    op: u8,
     /// Whether the request's result is an fd that must be closed if nobody takes it.
     returns_fd: bool,
     /// The fd a close request owns, or -1: closed by the reactor if the request never ran
@@ -101,6 +103,14 @@ pub(crate) enum Release {
 }
 
 impl Slot {
+    /// The request's opcode.
+    pub(crate) fn opcode(&self) -> Option<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .find(|op| *op as u16 == u16::from(self.op))
+    }
+
     /// The fd nobody will take now that the request ended with `result` (`never_ran`: it
     /// never reached the kernel, or was cancelled there): an opened fd, or the fd a close
     /// that never ran still owns.
@@ -151,6 +161,8 @@ pub(crate) struct Slots {
     free: u32,
     len: usize,
     generation: u32,
+    /// Final results that reached a live slot so far (metrics).
+    finished: u64,
 }
 
 impl Default for Slots {
@@ -160,6 +172,7 @@ impl Default for Slots {
             free: END,
             len: 0,
             generation: 0,
+            finished: 0,
         }
     }
 }
@@ -167,6 +180,11 @@ impl Default for Slots {
 impl Slots {
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Final results that reached a live slot so far.
+    pub(crate) fn finished(&self) -> u64 {
+        self.finished
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
@@ -204,6 +222,7 @@ impl Slots {
         let generation = self.generation;
         let state = WAITER | owner;
         let returns_fd = iocb.opcode.returns_fd();
+        let op = iocb.opcode as u16 as u8;
         let closes = match (iocb.opcode, iocb.fd) {
             (Opcode::Close, Target::Fd(fd)) => fd,
             _ => -1,
@@ -218,6 +237,7 @@ impl Slots {
             slot.task = task;
             slot.state = state;
             slot.route = route;
+            slot.op = op;
             slot.returns_fd = returns_fd;
             slot.closes = closes;
             slot.result = Outcome {
@@ -232,6 +252,7 @@ impl Slots {
             task,
             state,
             route,
+            op,
             returns_fd,
             closes,
             result: Outcome {
@@ -315,8 +336,11 @@ impl Slots {
         if slot.state & WAITER != 0 {
             slot.state = (slot.state & !(KERNEL | QUEUED)) | COMPLETE;
             slot.result = outcome;
-            return slot.take_waiter();
+            let waiter = slot.take_waiter();
+            self.finished += 1;
+            return waiter;
         }
+        self.finished += 1;
         self.finish_orphan(key, outcome)
     }
 
