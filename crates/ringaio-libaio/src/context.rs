@@ -81,9 +81,6 @@ pub(crate) struct State {
     wake_pending: bool,
     /// A thread waits in `io_uring_enter`.
     polling: bool,
-    /// That thread is the reaper: others may move CQEs meanwhile (it waits for nothing but
-    /// CQEs to move, so one moved under it costs at most a later wake-up).
-    reaper_polls: bool,
     /// Threads waiting on `polled`.
     followers: usize,
     dead: bool,
@@ -167,7 +164,6 @@ impl Context {
                 probe_refused: false,
                 wake_pending: false,
                 polling: false,
-                reaper_polls: false,
                 followers: 0,
                 dead: false,
                 known_head: 0,
@@ -219,8 +215,7 @@ impl Context {
         // lone request on a remembered fd is a probe: if the program closed the fd since,
         // io_uring fails it with -EBADF while `io_uring_enter` submits it, and `drain`
         // (only this thread drains while nobody polls) turns that into EBADF here.
-        let drains = !st.polling || st.reaper_polls;
-        let lone = nr == 1 && drains;
+        let lone = nr == 1 && !st.polling;
         let mut queued = 0;
         let mut error = 0;
         let mut probed = None;
@@ -285,13 +280,8 @@ impl Context {
         if let Err(e) = st.ring.submit() {
             tracing::warn!(error = %e, "io_submit: io_uring_enter failed; retried later");
         }
-        if drains {
-            // With the reaper polling, this also hands a user-space reaper the completions
-            // in now rather than after the reaper thread wakes up; and threads waiting
-            // behind the reaper must hear of them from here.
-            if self.drain(&mut st) > 0 && st.followers > 0 {
-                self.polled.notify_all();
-            }
+        if !st.polling {
+            self.drain(&mut st);
         }
         if let Some((index, generation)) = probed {
             // Refused, or from now on an ordinary request whatever it answers.
@@ -604,14 +594,12 @@ impl Context {
             // SQEs left behind by a failed or cut-short submit go with this enter.
             let to_submit = u32::try_from(st.ring.sq_pending()).unwrap_or(u32::MAX);
             st.polling = true;
-            st.reaper_polls = reaper::on_reaper_thread();
             drop(st);
             // SAFETY: the sigmask is forwarded from the caller; queued SQEs were pushed under
             // `Ring::push`'s contract by `submit`.
             let woken = unsafe { wait::wait(self.ring_fd, to_submit, left, sigmask) };
             st = self.lock();
             st.polling = false;
-            st.reaper_polls = false;
             self.drain(&mut st);
             if st.followers > 0 {
                 self.polled.notify_all();

@@ -8,7 +8,6 @@
 //! `io_getevents` does that work itself: the thread then parks (checking every 10 ms
 //! whether the program started reaping in user space), and costs nothing per request.
 
-use std::cell::Cell;
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -18,16 +17,6 @@ use crate::context::{Context, ReaperState, State};
 const NAP: Duration = Duration::from_millis(10);
 /// The longest one poll of the ring, so a reaper that is no longer wanted parks soon.
 const POLL: Duration = Duration::from_millis(50);
-
-thread_local! {
-    /// Set on reaper threads.
-    static REAPER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the calling thread is a context's reaper.
-pub(crate) fn on_reaper_thread() -> bool {
-    REAPER.with(Cell::get)
-}
 
 /// Starts or unparks the reaper when it is wanted. Called under the context's lock.
 pub(crate) fn kick(ctx: &Arc<Context>, st: &mut State) {
@@ -52,7 +41,6 @@ pub(crate) fn kick(ctx: &Arc<Context>, st: &mut State) {
 
 fn run(ctx: Arc<Context>) {
     block_signals();
-    REAPER.with(|r| r.set(true));
     let mut st = ctx.lock();
     loop {
         if st.dead() {
