@@ -66,6 +66,8 @@ pub use fork::{fork_generation, forked_error, is_forked_since};
 pub use iocb::{Iocb, Target, FILE_INDEX_ALLOC, IOV_MAX, MAX_RW_COUNT};
 pub use memlock::memlock_limit;
 pub use opcode::{OpSet, Opcode};
-pub use ring::{Completion, Completions, Ring, RingBuilder, SetupMode, MAX_ENTRIES, WAIT_TIMEOUT};
+pub use ring::{
+    Completion, Completions, Ring, RingBuilder, RingCounters, SetupMode, MAX_ENTRIES, WAIT_TIMEOUT,
+};
 pub use sqe::{build_sqe, cold_sqe, hot_sqe, to_sqe, RawSqe, Sqe};
 pub use timespec::Timespec;

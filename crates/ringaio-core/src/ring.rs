@@ -14,12 +14,14 @@ use crate::{build_sqe, hot_sqe, Iocb, OpSet, Opcode, RawSqe, Sqe, Target};
 
 mod builder;
 mod completions;
+mod counters;
 mod enter;
 mod msg;
 mod register;
 
 pub use builder::{RingBuilder, SetupMode};
 pub use completions::{Completion, Completions};
+pub use counters::RingCounters;
 use enter::{TimeoutWaits, BACKOFF_MAX};
 
 /// The most SQ entries a ring may ask for (`IORING_MAX_ENTRIES`).
@@ -52,6 +54,7 @@ pub struct Ring {
     /// without it timed waits push a TIMEOUT of their own.
     ext_arg: bool,
     waits: TimeoutWaits,
+    counters: RingCounters,
 }
 
 /// Where a ring stands with its fd registration (single-issuer rings without SQPOLL).
@@ -153,6 +156,7 @@ impl Ring {
                 RingFd::Unused
             },
             born,
+            counters: RingCounters::default(),
         }
     }
 
@@ -216,6 +220,11 @@ impl Ring {
             return 0;
         }
         self.uring.submission().len()
+    }
+
+    /// The ring's counters: `io_uring_enter` calls and full-SQ pushes.
+    pub fn counters(&self) -> RingCounters {
+        self.counters
     }
 
     /// How many completions the kernel had to drop or hold back because the CQ was full.
@@ -362,6 +371,7 @@ impl Ring {
     #[cold]
     unsafe fn push_when_full(&mut self, sqe: &Sqe) -> io::Result<()> {
         let mut tries = 0u32;
+        self.counters.sq_full += 1;
         loop {
             self.submit()?;
             if self.mode.sqpoll && tries > 0 {

@@ -20,6 +20,7 @@ use slab::Slab;
 
 use crate::abi::{self, IoEvent, KIOCB_KEY};
 use crate::aio_ring::AioRing;
+use crate::fd_cache::FdCache;
 use crate::prepare::prepare;
 use crate::reaper;
 use crate::wait::{self, Woken};
@@ -46,11 +47,13 @@ struct Slot {
     obj: u64,
     /// The iocb's `data`.
     data: u64,
+    /// The iocb's fd: forgotten by the fd cache if io_uring finds it bad.
+    fd: RawFd,
     resfd: Option<RawFd>,
     /// An `io_cancel` was accepted for it (a second one is `EINVAL`, as in the kernel).
     cancelled: bool,
-    /// Its fd was left for io_uring to check: a `-EBADF` completion while `io_submit` still
-    /// runs is the submission's error, not an event.
+    /// A lone request whose fd was passed on what the fd cache remembered: a `-EBADF`
+    /// completion while `io_submit` still runs is the submission's error, not an event.
     probe: bool,
 }
 
@@ -66,6 +69,8 @@ pub(crate) enum ReaperState {
 pub(crate) struct State {
     ring: Ring,
     slots: Slab<Slot>,
+    /// The fds checked so far, with their open flags.
+    fds: FdCache,
     generation: u32,
     /// Events that found the `aio_ring` full (only if the program corrupted `head`).
     overflow: VecDeque<IoEvent>,
@@ -152,6 +157,7 @@ impl Context {
             state: Mutex::new(State {
                 ring,
                 slots: Slab::with_capacity(nr_events as usize),
+                fds: FdCache::default(),
                 generation: 0,
                 overflow: VecDeque::new(),
                 cancel_results: Vec::new(),
@@ -205,14 +211,14 @@ impl Context {
             return Err(libc::EINVAL);
         }
         self.observe_head(&mut st);
-        // Every request's fd is checked with fcntl before it goes out. Letting a lone
-        // request skip that (io_uring fails a bad fd while `io_uring_enter` submits it) was
-        // faster, but a write on a read-only fd is not always failed before the enter
-        // returns (`submit_errors` caught it queued), so the check stays.
-        let probe = false;
+        // Each fd is checked with fcntl the first time, then from the context's fd cache. A
+        // lone request on a remembered fd is a probe: if the program closed the fd since,
+        // io_uring fails it with -EBADF while `io_uring_enter` submits it, and `drain`
+        // (only this thread drains while nobody polls) turns that into EBADF here.
+        let lone = nr == 1 && !st.polling;
         let mut queued = 0;
         let mut error = 0;
-        let mut last = (0, 0);
+        let mut probed = None;
         for i in 0..nr {
             // SAFETY: the caller vouches for `nr` pointers at `iocbs`.
             let p = unsafe { iocbs.add(i).read() };
@@ -226,7 +232,7 @@ impl Context {
             }
             // SAFETY: the caller vouches for a readable iocb at every non-null pointer.
             let raw = unsafe { p.read() };
-            let prepared = match prepare(&raw, !probe) {
+            let prepared = match prepare(&raw, &mut st.fds) {
                 Ok(prepared) => prepared,
                 Err(e) => {
                     error = e;
@@ -241,10 +247,12 @@ impl Context {
             let entry = st.slots.vacant_entry();
             let index = entry.key();
             let user_data = (u64::from(generation) << 32) | index as u64;
+            let probe = lone && prepared.remembered;
             entry.insert(Slot {
                 generation,
                 obj: p as u64,
                 data: raw.data,
+                fd: raw.aio_fildes,
                 resfd: prepared.resfd,
                 cancelled: false,
                 probe,
@@ -260,7 +268,9 @@ impl Context {
             if prepared.resfd.is_some() {
                 st.resfd_in_flight += 1;
             }
-            last = (index, generation);
+            if probe {
+                probed = Some((index, generation));
+            }
             queued += 1;
         }
         if queued == 0 {
@@ -273,9 +283,8 @@ impl Context {
         if !st.polling {
             self.drain(&mut st);
         }
-        if probe {
+        if let Some((index, generation)) = probed {
             // Refused, or from now on an ordinary request whatever it answers.
-            let (index, generation) = last;
             if let Some(slot) = st.slots.get_mut(index) {
                 if slot.generation == generation {
                     slot.probe = false;
@@ -491,6 +500,7 @@ impl Context {
         let State {
             ring,
             slots,
+            fds,
             overflow,
             cancel_results,
             probe_refused,
@@ -519,9 +529,13 @@ impl Context {
             if slot.resfd.is_some() {
                 *resfd_in_flight -= 1;
             }
-            if slot.probe && cqe.result == -libc::EBADF {
-                *probe_refused = true;
-                continue;
+            if cqe.result == -libc::EBADF {
+                // Closed (or reopened with less access) since the cache checked it.
+                fds.forget(slot.fd);
+                if slot.probe {
+                    *probe_refused = true;
+                    continue;
+                }
             }
             let event = IoEvent {
                 data: slot.data,

@@ -43,8 +43,8 @@
 //! - `io_submit` checks each iocb as the kernel's `io_submit_one` does, maps it onto a
 //!   ringaio-core `Iocb` and pushes the batch with one `io_uring_enter`. A bad fd (not
 //!   open, or not open for the direction) is `EBADF` at submission: each fd is checked with
-//!   `fcntl(F_GETFL)` first (one system call per request; io_uring itself does not always
-//!   fail a write on a read-only fd before `io_uring_enter` returns).
+//!   `fcntl(F_GETFL)` the first time a context sees it, then against the open flags the
+//!   context remembers (no system call per request).
 //! - Completions go CQE → `aio_ring` → the program. `io_getevents` moves them and takes
 //!   them from the ring; at most one thread waits in `io_uring_enter` at a time, the others
 //!   on a condition variable it signals, so one thread can submit while others wait.
@@ -58,6 +58,11 @@
 //!
 //! - Every request is asynchronous: buffered reads do not block `io_submit`.
 //! - `IO_CMD_NOOP` completes with `res` 0 (the kernel refuses it with `EINVAL`).
+//! - An fd the program closed after a context checked it: io_uring fails the request with
+//!   `-EBADF`; `io_submit` returns `EBADF` for it when it was submitted alone, but in a
+//!   batch (or while another thread waits on the context) the error is the request's
+//!   event instead. The fd is checked afresh next time. Likewise an fd number reopened with
+//!   less access (a read-only file where a read-write one was).
 //! - Faults found only when the request runs (an unreadable iovec array, a `resfd` that is
 //!   open but not an eventfd) show in the event (`-EFAULT`) or are ignored, where the
 //!   kernel refuses them at submission. Bad `RWF_*` bits are `EOPNOTSUPP` at submission
@@ -81,6 +86,7 @@ mod abi;
 mod aio_ring;
 mod context;
 mod exports;
+mod fd_cache;
 mod prepare;
 mod reaper;
 mod registry;

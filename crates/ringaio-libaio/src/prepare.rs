@@ -6,6 +6,7 @@ use std::os::fd::RawFd;
 use ringaio_core::{Iocb, Target, IOV_MAX, MAX_RW_COUNT};
 
 use crate::abi::{self, IOCB_FLAG_IOPRIO, IOCB_FLAG_RESFD};
+use crate::fd_cache::{self, Access, Checked, FdCache};
 
 /// The `RWF_*` bits some kernel defines (`HIPRI` .. `DONTCACHE`); others are
 /// `EOPNOTSUPP` at submission, as in the kernel's `kiocb_set_rw_flags`. Whether this kernel
@@ -19,6 +20,9 @@ pub(crate) struct Prepared {
     pub(crate) iocb: Iocb,
     /// The eventfd to signal on completion (`IOCB_FLAG_RESFD`).
     pub(crate) resfd: Option<RawFd>,
+    /// The request's fd was passed on what `fds` remembered, not checked just now: a
+    /// `-EBADF` from io_uring means the program closed it since.
+    pub(crate) remembered: bool,
 }
 
 /// The checks of the kernel's `io_submit_one` and `aio_prep_rw` / `aio_fsync` / `aio_poll`.
@@ -29,25 +33,25 @@ pub(crate) struct Prepared {
 /// direction; a bad `resfd`), `EFAULT` (null buffer with a length), `EOPNOTSUPP` (unknown
 /// `RWF_*` bits).
 ///
-/// With `check_fd` false the request's own fd is left to io_uring, which refuses a bad one
-/// (not open, wrong direction) with `-EBADF` while `io_uring_enter` submits it; the caller
-/// turns that completion into the submission error. A `resfd` is always checked here.
-pub(crate) fn prepare(raw: &abi::Iocb, check_fd: bool) -> Result<Prepared, i32> {
+/// The request's own fd is checked through `fds` (see [`FdCache`]); a `resfd` is always
+/// checked afresh.
+pub(crate) fn prepare(raw: &abi::Iocb, fds: &mut FdCache) -> Result<Prepared, i32> {
     if raw.reserved2 != 0 {
         return Err(libc::EINVAL);
     }
     let fd = raw.aio_fildes;
+    let mut checked = Checked::Fresh;
     let mut iocb = match raw.aio_lio_opcode {
         abi::IO_CMD_PREAD | abi::IO_CMD_PWRITE | abi::IO_CMD_PREADV | abi::IO_CMD_PWRITEV => {
-            rw(raw, check_fd)?
+            let (iocb, c) = rw(raw, fds)?;
+            checked = c;
+            iocb
         }
         abi::IO_CMD_FSYNC | abi::IO_CMD_FDSYNC => {
             if raw.buf != 0 || raw.offset != 0 || raw.nbytes != 0 || raw.aio_rw_flags != 0 {
                 return Err(libc::EINVAL);
             }
-            if check_fd {
-                fd_open(fd, Access::Any)?;
-            }
+            checked = fds.check(fd, Access::Any)?;
             Iocb::fsync(Target::Fd(fd), raw.aio_lio_opcode == abi::IO_CMD_FDSYNC)
         }
         abi::IO_CMD_POLL => {
@@ -55,9 +59,7 @@ pub(crate) fn prepare(raw: &abi::Iocb, check_fd: bool) -> Result<Prepared, i32> 
             if raw.offset != 0 || raw.nbytes != 0 || raw.aio_rw_flags != 0 {
                 return Err(libc::EINVAL);
             }
-            if check_fd {
-                fd_open(fd, Access::Any)?;
-            }
+            checked = fds.check(fd, Access::Any)?;
             Iocb::poll(Target::Fd(fd), u32::from(events))
         }
         // The kernel refuses NOOP (EINVAL); libaio names it, so it completes with 0 here.
@@ -69,17 +71,21 @@ pub(crate) fn prepare(raw: &abi::Iocb, check_fd: bool) -> Result<Prepared, i32> 
     }
     let resfd = if raw.flags & IOCB_FLAG_RESFD != 0 {
         let resfd = RawFd::try_from(raw.resfd).map_err(|_| libc::EBADF)?;
-        fd_open(resfd, Access::Any)?;
+        fd_cache::getfl(resfd).and_then(|flags| fd_cache::allows(flags, Access::Any))?;
         Some(resfd)
     } else {
         None
     };
     iocb.validate()
         .map_err(|e| e.raw_os_error().unwrap_or(libc::EINVAL))?;
-    Ok(Prepared { iocb, resfd })
+    Ok(Prepared {
+        iocb,
+        resfd,
+        remembered: checked == Checked::Remembered,
+    })
 }
 
-fn rw(raw: &abi::Iocb, check_fd: bool) -> Result<Iocb, i32> {
+fn rw(raw: &abi::Iocb, fds: &mut FdCache) -> Result<(Iocb, Checked), i32> {
     if (raw.nbytes as i64) < 0 || raw.offset < 0 {
         return Err(libc::EINVAL);
     }
@@ -94,10 +100,8 @@ fn rw(raw: &abi::Iocb, check_fd: bool) -> Result<Iocb, i32> {
     if raw.buf == 0 && raw.nbytes > 0 {
         return Err(libc::EFAULT);
     }
-    if check_fd {
-        let access = if write { Access::Write } else { Access::Read };
-        fd_open(raw.aio_fildes, access)?;
-    }
+    let access = if write { Access::Write } else { Access::Read };
+    let checked = fds.check(raw.aio_fildes, access)?;
     let fd = Target::Fd(raw.aio_fildes);
     let offset = raw.offset as u64;
     let iocb = if vectored {
@@ -117,35 +121,7 @@ fn rw(raw: &abi::Iocb, check_fd: bool) -> Result<Iocb, i32> {
             Iocb::pread(fd, buf, len, offset)
         }
     };
-    Ok(iocb.with_rw_flags(raw.aio_rw_flags))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-    Any,
-}
-
-/// `EBADF` unless `fd` is open (not `O_PATH`) and, for reads and writes, open for that
-/// direction: what the kernel's `fget` and `FMODE_READ` / `FMODE_WRITE` checks answer.
-fn fd_open(fd: RawFd, access: Access) -> Result<(), i32> {
-    // SAFETY: F_GETFL reads the fd's flags and touches no memory.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 || flags & libc::O_PATH != 0 {
-        return Err(libc::EBADF);
-    }
-    let ok = match (access, flags & libc::O_ACCMODE) {
-        (Access::Any, _) => true,
-        (_, libc::O_RDWR) => true,
-        (Access::Read, mode) => mode == libc::O_RDONLY,
-        (Access::Write, mode) => mode == libc::O_WRONLY,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(libc::EBADF)
-    }
+    Ok((iocb.with_rw_flags(raw.aio_rw_flags), checked))
 }
 
 /// The class/level checks of the kernel's `ioprio_check_cap` (the capability check for the
@@ -185,36 +161,63 @@ mod tests {
         read.nbytes = 8;
         let mut bad = read;
         bad.reserved2 = 1;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut bad = read;
         bad.offset = -1;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut bad = read;
         bad.nbytes = u64::MAX;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut bad = read;
         bad.aio_rw_flags = 0x1000;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EOPNOTSUPP);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EOPNOTSUPP
+        );
         let mut bad = read;
         bad.aio_fildes = RawFd::MAX;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EBADF);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EBADF
+        );
         let mut bad = read;
         bad.aio_lio_opcode = 4;
-        assert_eq!(prepare(&bad, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&bad, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut sync = raw(abi::IO_CMD_FSYNC, 0);
         sync.nbytes = 1;
-        assert_eq!(prepare(&sync, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&sync, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut poll = raw(abi::IO_CMD_POLL, 0);
         poll.buf = 1 << 16;
-        assert_eq!(prepare(&poll, true).unwrap_err(), libc::EINVAL);
+        assert_eq!(
+            prepare(&poll, &mut FdCache::default()).unwrap_err(),
+            libc::EINVAL
+        );
         let mut noop = raw(abi::IO_CMD_NOOP, -1);
         assert_eq!(
-            prepare(&noop, true).map(|p| p.iocb.opcode),
+            prepare(&noop, &mut FdCache::default()).map(|p| p.iocb.opcode),
             Ok(Opcode::Noop)
         );
         noop.flags = IOCB_FLAG_RESFD;
         noop.resfd = RawFd::MAX as u32;
-        assert_eq!(prepare(&noop, true).unwrap_err(), libc::EBADF);
+        assert_eq!(
+            prepare(&noop, &mut FdCache::default()).unwrap_err(),
+            libc::EBADF
+        );
     }
 
     #[test]
@@ -222,7 +225,7 @@ mod tests {
         let mut read = raw(abi::IO_CMD_PREAD, 0);
         read.buf = 0x1000;
         read.nbytes = 1 << 40;
-        let p = prepare(&read, true).expect("prepared");
+        let p = prepare(&read, &mut FdCache::default()).expect("prepared");
         assert_eq!(p.iocb.len, MAX_RW_COUNT);
     }
 

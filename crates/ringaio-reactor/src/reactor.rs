@@ -19,6 +19,7 @@ use crate::config::{Backend, Config};
 use crate::files::FixedFiles;
 use crate::key::{Id, Key};
 use crate::mailbox::Mailbox;
+use crate::metrics::{Counters, RuntimeMetrics};
 use crate::pool::Pool;
 use crate::slots::{Closing, Outcome, Resources, Slots, NO_TASK};
 use crate::timers::Timers;
@@ -102,6 +103,7 @@ struct Inner {
     via_ring: u64,
     via_pool: u64,
     messages: MessageCounts,
+    counters: Counters,
 }
 
 /// `Stats`' message counters.
@@ -404,6 +406,7 @@ impl Reactor {
                 via_ring: 0,
                 via_pool: 0,
                 messages: MessageCounts::default(),
+                counters: Counters::default(),
             }),
             deferred: RefCell::new(Deferred::default()),
             current: Cell::new(NOBODY),
@@ -530,6 +533,28 @@ impl Reactor {
             messages_refused: inner.messages.refused,
             messages_received: inner.messages.received,
         }
+    }
+
+    /// A snapshot of the runtime metrics: totals since the reactor started, and the
+    /// requests it holds now by opcode. Costs a walk over the slots; nothing per request.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let mut inner = self.inner.borrow_mut();
+        let ring = inner.ring.as_ref().map(Ring::counters).unwrap_or_default();
+        let cq_overflow = inner.ring.as_mut().map_or(0, |r| r.overflow());
+        let in_flight = inner.slots.held_by_kernel().filter_map(|(_, s)| s.opcode());
+        let mut m = RuntimeMetrics::from_in_flight(self.backend.get(), in_flight);
+        m.submitted = inner.counters.submitted;
+        m.completed = inner.slots.finished();
+        m.via_ring = inner.via_ring;
+        m.via_pool = inner.via_pool;
+        m.queued = inner.queue.len();
+        m.cq_room_waits = inner.counters.cq_room_waits;
+        m.sq_full = ring.sq_full;
+        m.submit_syscalls = ring.enters;
+        m.parks = inner.counters.parks;
+        m.park_time = inner.counters.park_time;
+        m.cq_overflow = cq_overflow;
+        m
     }
 }
 

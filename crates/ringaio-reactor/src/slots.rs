@@ -74,6 +74,8 @@ pub(crate) struct Slot {
     pub(crate) route: Route,
     /// What the request's result is that must be closed if nobody takes it: `YIELDS_*`.
     yields: u8,
+    /// The request's opcode number (below 64: `OpSet`), for metrics.
+    op: u8,
     /// The fd a close request owns, or -1: closed by the reactor if the request never ran
     /// (cancelled, or dropped while queued) and nobody takes its result. `DIRECT_CLOSE` for
     /// the close of a registered-file slot, which is never cancelled and runs even when its
@@ -121,6 +123,14 @@ pub(crate) enum Release {
 }
 
 impl Slot {
+    /// The request's opcode.
+    pub(crate) fn opcode(&self) -> Option<Opcode> {
+        Opcode::ALL
+            .iter()
+            .copied()
+            .find(|op| *op as u16 == u16::from(self.op))
+    }
+
     /// The fd nobody will take now that the request ended with `result` (`never_ran`: it
     /// never reached the kernel, or was cancelled there): an opened fd, or the fd a close
     /// that never ran still owns.
@@ -182,6 +192,8 @@ pub(crate) struct Slots {
     free: u32,
     len: usize,
     generation: u32,
+    /// Final results that reached a live slot so far (metrics).
+    finished: u64,
 }
 
 impl Default for Slots {
@@ -191,6 +203,7 @@ impl Default for Slots {
             free: END,
             len: 0,
             generation: 0,
+            finished: 0,
         }
     }
 }
@@ -198,6 +211,11 @@ impl Default for Slots {
 impl Slots {
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Final results that reached a live slot so far.
+    pub(crate) fn finished(&self) -> u64 {
+        self.finished
     }
 
     pub(crate) fn reserve(&mut self, n: usize) {
@@ -241,6 +259,7 @@ impl Slots {
             None if iocb.opcode.returns_fd() => YIELDS_FD,
             None => YIELDS_NOTHING,
         };
+        let op = iocb.opcode as u16 as u8;
         let closes = match (iocb.opcode, iocb.fd) {
             (Opcode::Close, Target::Fd(fd)) => fd,
             (Opcode::Close, Target::Fixed(_)) => DIRECT_CLOSE,
@@ -257,6 +276,7 @@ impl Slots {
             slot.state = state;
             slot.route = route;
             slot.yields = yields;
+            slot.op = op;
             slot.closes = closes;
             slot.result = Outcome {
                 result: 0,
@@ -271,6 +291,7 @@ impl Slots {
             state,
             route,
             yields,
+            op,
             closes,
             result: Outcome {
                 result: 0,
@@ -353,8 +374,11 @@ impl Slots {
         if slot.state & WAITER != 0 {
             slot.state = (slot.state & !(KERNEL | QUEUED)) | COMPLETE;
             slot.result = outcome;
-            return slot.take_waiter();
+            let waiter = slot.take_waiter();
+            self.finished += 1;
+            return waiter;
         }
+        self.finished += 1;
         self.finish_orphan(key, outcome)
     }
 

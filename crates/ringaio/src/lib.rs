@@ -67,8 +67,8 @@ pub use handle::Handle;
 pub use join::{JoinError, JoinHandle};
 pub use pool::{Pool, PoolBuilder, SpawnPolicy};
 pub use ringaio_core::Opcode;
-pub use ringaio_reactor::{Backend, Stats};
-pub use runtime::{block_on, spawn, Builder, Runtime};
+pub use ringaio_reactor::{Backend, RuntimeMetrics, Stats};
+pub use runtime::{block_on, metrics, spawn, Builder, Runtime};
 
 /// Runs `async fn main` on a new runtime; options as [`Builder`]'s (`entries = 64`,
 /// `backend = "fallback"`, `pool_threads`, `fixed_files`, `fixed_buffers`).

@@ -96,6 +96,7 @@ impl Ring {
         timeout: Option<Duration>,
         registered: Option<u32>,
     ) -> io::Result<usize> {
+        self.counters.enters += 1;
         match (timeout, registered) {
             (Some(d), _) if want > 0 && self.ext_arg => {
                 let ts = timespec(d);

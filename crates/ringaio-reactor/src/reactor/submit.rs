@@ -74,10 +74,13 @@ impl Inner {
             && self.queue.is_empty()
             && iocb.opcode != Opcode::AsyncCancel
             && self.ring.as_ref().is_some_and(|r| r.supports(iocb.opcode));
-        if fast {
-            return self.submit_to_ring(iocb, task);
-        }
-        self.submit_slow(iocb, task)
+        let id = if fast {
+            self.submit_to_ring(iocb, task)
+        } else {
+            self.submit_slow(iocb, task)
+        }?;
+        self.counters.submitted += 1;
+        Ok(id)
     }
 
     /// Validates `iocb`, gives it a slot the kernel holds and pushes its SQE; the slot goes
@@ -120,6 +123,7 @@ impl Inner {
                 iocb.validate()?;
                 let key = self.slots.insert(iocb, QUEUED, Route::Ring, task);
                 self.queue.push_back((key, *iocb, Link::End));
+                self.counters.cq_room_waits += 1;
                 Ok(key)
             }
             Route::Pool => {

@@ -54,7 +54,9 @@ impl Inner {
             } else {
                 timeout
             };
+            let parked = Instant::now();
             notifier.wait(wait);
+            self.counters.parked(parked);
             return Ok(());
         };
         if !self.wake_armed && !self.shut {
@@ -84,7 +86,9 @@ impl Inner {
                 }
             }
             t => {
+                let parked = Instant::now();
                 ring.submit_and_wait(1, t)?;
+                self.counters.parked(parked);
             }
         }
         Ok(())
