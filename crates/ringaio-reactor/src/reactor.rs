@@ -330,8 +330,13 @@ impl Reactor {
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
         let credits = ring.as_ref().map_or(0, |r| message_credits(r, config));
+        // Without a mailbox (no fd left for its copy of the ring fd) other reactors wake
+        // this one through its eventfd: a reactor is still built.
         let mailbox = match ring.as_ref().filter(|_| credits > 0) {
-            Some(r) => Mailbox::open(r.as_raw_fd(), credits as u32)?,
+            Some(r) => Mailbox::open(r.as_raw_fd(), credits as u32).unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "no mailbox: messages from other reactors refused");
+                Mailbox::closed()
+            }),
             None => Mailbox::closed(),
         };
         let buffers = FixedBuffers::new(fixed_buffers);
