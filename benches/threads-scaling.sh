@@ -6,15 +6,17 @@
 #
 #   benches/threads-scaling.sh [bench binary] [N] [rounds] [extra ringaio-bench args...]
 #   e.g. benches/threads-scaling.sh target/release/ringaio-bench 2 8 --engine ringaio,uring
-# (BENCH_FILE names the data file; later flags override the defaults above)
+# BENCH_FILE names the data file; WORKLOAD replaces the default workload flags, e.g.
+# WORKLOAD='--rw randread --bs 4k --iodepth 128 --size 256m --direct'
 set -euo pipefail
 bin=${1:-target/release/ringaio-bench}
 n=${2:-2}
 rounds=${3:-8}
 shift $(( $# < 3 ? $# : 3 ))
 file=${BENCH_FILE:-/tmp/ringaio-bench.dat}
-args=(--rw randread --bs 4k --iodepth 32 --size 256m --file "$file"
-      --runtime 2 --warmup 1 --rounds "$rounds" --threads "1,$n" "$@")
+read -r -a workload <<< "${WORKLOAD:---rw randread --bs 4k --iodepth 32 --size 256m}"
+args=("${workload[@]}" --file "$file" --runtime 2 --warmup 1 --rounds "$rounds"
+      --threads "1,$n" "$@")
 "$bin" "${args[@]}" --json | python3 -c '
 import json, statistics, sys
 report = json.load(sys.stdin)

@@ -50,6 +50,7 @@ fn target_dropped_mid_storm() {
         let wakers = Arc::new(Mutex::new(Vec::<Waker>::new()));
         let woken = Arc::new(AtomicUsize::new(0));
         let dropped = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = futures::channel::oneshot::channel::<()>();
         let target = {
             let (wakers, woken, dropped) = (wakers.clone(), woken.clone(), dropped.clone());
             thread::spawn(move || {
@@ -64,10 +65,8 @@ fn target_dropped_mid_storm() {
                             Poll::<()>::Pending
                         })));
                     }
-                    // Until the storm is well under way (its wakes poll the tasks).
-                    while woken.load(Ordering::Relaxed) < TASKS * 4 {
-                        yield_now().await;
-                    }
+                    // Parked (so wakes notify it by ring) until the storm is well under way.
+                    let _ = stopped.await;
                 });
                 drop(rt);
                 dropped.store(true, Ordering::SeqCst);
@@ -76,7 +75,14 @@ fn target_dropped_mid_storm() {
         let rt = runtime(Backend::Uring);
         rt.block_on(async {
             let mut n = 0;
+            let mut stop = Some(stop);
             while n < BEFORE || !dropped.load(Ordering::SeqCst) {
+                if n >= BEFORE / 2 {
+                    // Mid-storm: the target drops its runtime while the wakes go on.
+                    if let Some(stop) = stop.take() {
+                        let _ = stop.send(());
+                    }
+                }
                 let batch: Vec<Waker> = wakers.lock().expect("lock").drain(..).collect();
                 for waker in &batch {
                     waker.wake_by_ref();

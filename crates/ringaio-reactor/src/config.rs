@@ -68,6 +68,9 @@ pub struct Config {
     /// limit), handed out by `Reactor::register_buffer` to buffers used again and again.
     /// Default 1024.
     pub fixed_buffers: u16,
+    /// Messages between reactors by `IORING_OP_MSG_RING` (`Reactor::send_msg`, the
+    /// `Mailbox`), sent and received, where the kernel has it. Default true.
+    pub msg_ring: bool,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             fixed_files: 1024,
             direct_files: 4096,
             fixed_buffers: 1024,
+            msg_ring: true,
         }
     }
 }

@@ -94,6 +94,8 @@ struct Inner {
     wake_armed: bool,
     /// Where other reactors send this one messages.
     mailbox: Mailbox,
+    /// Whether this reactor sends messages by ring (it can, and the config allows it).
+    messages_on: bool,
     /// The messages this reactor sent and its ring has not reported on yet.
     outbox: messages::Outbox,
     shut: bool,
@@ -195,9 +197,9 @@ const MAX_BUFFER_SLOTS: u16 = 1 << 14;
 const TIMER_RESERVE: usize = 64;
 
 /// The CQ room kept for messages from other reactors (`Mailbox` credits): an eighth of the
-/// requests' half of the CQ, none without `IORING_OP_MSG_RING`.
-fn message_credits(ring: &Ring) -> usize {
-    if ring.can_send_msg() {
+/// requests' half of the CQ, none without `IORING_OP_MSG_RING` or with messages off.
+fn message_credits(ring: &Ring, config: &Config) -> usize {
+    if config.msg_ring && ring.can_send_msg() {
         ring.cq_entries() / 16
     } else {
         0
@@ -365,7 +367,7 @@ impl Reactor {
         // reactors included), half for their cancels: the CQ cannot overflow.
         let budget = ring.as_ref().map_or(0, |r| {
             let half = r.cq_entries() / 2;
-            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4) + message_credits(r))
+            half.saturating_sub(1 + TIMER_RESERVE.min(half / 4) + message_credits(r, config))
         });
         if ring.is_some() && budget < 2 {
             return Err(too_small_cq(config.cq_entries.unwrap_or(0)));
@@ -373,8 +375,14 @@ impl Reactor {
         let mut slots = Slots::default();
         slots.reserve(budget.max(64));
         let ring_ops = ring.as_ref().map_or(OpSet::EMPTY, Ring::supported);
-        let mailbox = match ring.as_ref().filter(|r| message_credits(r) > 0) {
-            Some(r) => Mailbox::open(r.as_raw_fd(), message_credits(r) as u32)?,
+        let credits = ring.as_ref().map_or(0, |r| message_credits(r, config));
+        // Without a mailbox (no fd left for its copy of the ring fd) other reactors wake
+        // this one through its eventfd: a reactor is still built.
+        let mailbox = match ring.as_ref().filter(|_| credits > 0) {
+            Some(r) => Mailbox::open(r.as_raw_fd(), credits as u32).unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "no mailbox: messages from other reactors refused");
+                Mailbox::closed()
+            }),
             None => Mailbox::closed(),
         };
         let buffers = FixedBuffers::new(fixed_buffers);
@@ -400,6 +408,7 @@ impl Reactor {
                 wake_buf: Box::new(0),
                 wake_armed: false,
                 mailbox,
+                messages_on: credits > 0,
                 outbox: messages::Outbox::default(),
                 shut: false,
                 born,

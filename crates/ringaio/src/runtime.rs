@@ -88,6 +88,14 @@ impl Builder {
         self
     }
 
+    /// Whether wakes between this runtime and other runtimes' threads travel ring to ring
+    /// as `IORING_OP_MSG_RING` messages, both ways, where the kernel has it (default
+    /// true); off, they take the cross-thread queue and the eventfd.
+    pub fn msg_ring(&mut self, on: bool) -> &mut Self {
+        self.config.msg_ring = on;
+        self
+    }
+
     /// Runs `op` on the blocking pool even if the kernel has it.
     pub fn forbid_opcode(&mut self, op: Opcode) -> &mut Self {
         self.config.forbid.push(op);

@@ -4,10 +4,12 @@
 //! each time the index is reused). Wakes on the runtime's own thread (completions, channels
 //! between tasks) mark the task and push its token: no lock, no atomic, no allocation.
 //! Wakes from other threads go through a mutex-protected queue and the park handshake, and so
-//! do spawns from other threads (`Handle::spawn`), in a queue of their own. A wake from a
-//! thread that runs a ringaio runtime of its own skips both: it travels as a message from
-//! that runtime's ring to this one's (`IORING_OP_MSG_RING`, see `ringaio_reactor::Mailbox`),
-//! a CQE naming the task, which also ends a park; and so does the park's notification.
+//! do spawns from other threads (`Handle::spawn`), in a queue of their own. From a thread
+//! that runs a ringaio runtime of its own, the notification that ends a park is a message
+//! from that runtime's ring to this one's (`IORING_OP_MSG_RING`, see
+//! `ringaio_reactor::Mailbox`): a CQE on the parked ring, batched with the sender's next
+//! submit, instead of an eventfd write. A message naming a task (token and generation)
+//! wakes that task; the runtime takes those too, though it sends only notifications.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -155,9 +157,10 @@ impl Shared {
                 return;
             }
         }
-        if !abort && token < NOTIFY && context::send_msg(&self.mailbox, token, generation) {
-            return;
-        }
+        // The wake itself goes through the queue, and only the park's notification by ring
+        // (`unpark`): a message per wake costs the kernel a CQE post each and reaches the
+        // target only with the sender's next submit, which measured 7-10x slower than the
+        // queue in a ping-pong between two runtimes (docs/benchmarks.md, "Many cores").
         self.queue_remote(token, generation, abort);
         self.unpark();
     }

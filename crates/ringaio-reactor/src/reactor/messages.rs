@@ -108,7 +108,7 @@ impl Reactor {
 
 impl Inner {
     fn send_msg(&mut self, to: &Mailbox, msg: u32, data: u32) -> bool {
-        if self.shut || self.forked() || self.in_kernel >= self.budget {
+        if !self.messages_on || self.shut || self.forked() || self.in_kernel >= self.budget {
             return false;
         }
         let Some(ring) = self.ring.as_mut().filter(|r| r.can_send_msg()) else {
