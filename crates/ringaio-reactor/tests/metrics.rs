@@ -169,3 +169,67 @@ fn in_flight_by_opcode_follows_a_pending_read() {
         drop(buf2);
     }
 }
+
+/// A read whose waiter lets go stays in flight (the kernel or a pool thread still holds its
+/// buffer) until its cancel or its data ends it; then it counts as completed, on both
+/// backends, and nothing is left in flight.
+#[test]
+fn a_released_read_stays_in_flight_until_it_ends() {
+    for backend in BACKENDS {
+        let reactor = common::reactor(backend);
+        if !common::got(&reactor, backend) {
+            continue;
+        }
+        let pipe = Pipe::new();
+        let mut buf = vec![0u8; 16].into_boxed_slice();
+        let read = Iocb::pread(Target::Fd(pipe.rd()), buf.as_mut_ptr(), buf.len(), 0);
+        // SAFETY: the buffer is handed to the reactor by `release` below, which keeps it
+        // until the request's final completion.
+        let key = unsafe { reactor.submit(&read) }.expect("submit read");
+        let key = common::poll_once(&reactor, key).expect_err("an empty pipe");
+        reactor.release(key, buf);
+        let m = reactor.metrics();
+        assert_eq!(m.in_flight_of(Opcode::Pread), 1, "{backend:?}: {m:?}");
+        assert_eq!(m.completed, 0, "{backend:?}: {m:?}");
+        // The cancel ends it on the ring; a pool thread blocked in read(2) needs the data.
+        pipe.write(b"x");
+        common::settle(&reactor);
+        let m = reactor.metrics();
+        assert_eq!((m.submitted, m.completed), (1, 1), "{backend:?}: {m:?}");
+        assert_eq!(m.in_flight, 0, "{backend:?}: {m:?}");
+    }
+}
+
+/// A timeout is in flight as `Timeout` while it waits: on the ring, or on the reactor's
+/// timer list on the fallback backend.
+#[test]
+fn a_pending_timeout_counts_as_a_timeout() {
+    for backend in BACKENDS {
+        let reactor = common::reactor(backend);
+        if !common::got(&reactor, backend) {
+            continue;
+        }
+        let ts = Box::new(ringaio_core::Timespec::from_duration(
+            std::time::Duration::from_secs(3600),
+        ));
+        let iocb = Iocb::timeout(&*ts);
+        // SAFETY: the timespec is boxed and outlives the request, polled to its end below.
+        let key = unsafe { reactor.submit(&iocb) }.expect("submit timeout");
+        let m = reactor.metrics();
+        assert_eq!(
+            m.in_flight_by_opcode,
+            vec![(Opcode::Timeout, 1)],
+            "{backend:?}: {m:?}"
+        );
+        reactor.cancel(&key);
+        let outcome = common::wait(&reactor, key);
+        assert_eq!(outcome.result, -libc::ECANCELED, "{backend:?}");
+        let m = reactor.metrics();
+        assert_eq!(
+            (m.submitted, m.completed, m.in_flight),
+            (1, 1, 0),
+            "{backend:?}: {m:?}"
+        );
+        drop(ts);
+    }
+}
