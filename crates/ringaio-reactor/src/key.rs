@@ -75,7 +75,8 @@ pub(crate) struct Id(NonZeroU64);
 pub(crate) const INTERNAL: u64 = 1 << 63;
 /// An internal cancel request; the low 63 bits are the target's user data.
 pub(crate) const CANCEL: u64 = INTERNAL;
-/// The reactor's own read of its wake-up eventfd.
+/// The reactor's own read of its wake-up eventfd. Bit 62 is above every generation (30
+/// bits), so no cancel's user data is ever this.
 pub(crate) const WAKE: u64 = INTERNAL | (1 << 62) | 1;
 /// Bits of internal user data that tell messages apart from cancels (whose bits 32 to 62
 /// hold a slot's generation, never 0) and from `WAKE`.
@@ -85,8 +86,10 @@ pub(crate) const MESSAGE_MASK: u64 = !(MESSAGE_MAX as u64);
 pub(crate) const MESSAGE: u64 = INTERNAL;
 /// This reactor's own message request came back: the low 31 bits name it in the outbox.
 pub(crate) const MESSAGE_SENT: u64 = INTERNAL | (1 << 31);
-/// Generations use 31 bits so that user data never has `INTERNAL` set.
-pub(crate) const GENERATION_MASK: u32 = 0x7fff_ffff;
+/// Generations use 30 bits so that user data never has `INTERNAL` set, and a cancel's
+/// (`CANCEL` | the target's user data) never has bit 62, which tells `WAKE` apart. With 31
+/// bits, the cancel of slot 1 at a generation of 2^30 or more was `WAKE`.
+pub(crate) const GENERATION_MASK: u32 = 0x3fff_ffff;
 
 impl Id {
     /// The id of slot `index` at `generation` (1 to `GENERATION_MASK`: slots never hand
@@ -148,6 +151,12 @@ mod tests {
             assert_ne!(cancel & MESSAGE_MASK, MESSAGE_SENT);
         }
         assert_eq!((MESSAGE | MESSAGE_MAX as u64) & MESSAGE_MASK, MESSAGE);
+        // No cancel is the wake read, whatever the slot and generation.
+        for index in [0, 1, u32::MAX] {
+            for generation in [1, 1 << 29, GENERATION_MASK] {
+                assert_ne!(CANCEL | Id::new(index, generation).user_data(), WAKE);
+            }
+        }
         assert_eq!((MESSAGE_SENT | 7) & MESSAGE_MASK, MESSAGE_SENT);
     }
 }
