@@ -307,3 +307,28 @@ fn a_dropped_direct_open_gives_its_slot_back() {
         );
     });
 }
+
+#[test]
+fn operations_the_ring_does_not_run_use_an_installed_fd() {
+    let rt = Runtime::builder()
+        .backend(Backend::Uring)
+        .forbid_opcode(ringaio::Opcode::Ftruncate)
+        .forbid_opcode(ringaio::Opcode::Fsync)
+        .build()
+        .expect("runtime");
+    let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "direct-forbidden");
+    rt.block_on(async {
+        let file = open_rw(tmp.path(), true).await.unwrap();
+        if !file.is_direct() {
+            eprintln!("skipped: no direct descriptors here (io_uring, Linux 6.8+)");
+            return;
+        }
+        // Both go to the blocking pool, which has no registered-file table.
+        file.set_len(42).await.unwrap();
+        file.sync_all().await.unwrap();
+        assert_eq!(file.metadata().await.unwrap().len(), 42);
+        let (n, _) = file.write_at(b"ring".to_vec(), 0).await;
+        assert_eq!(n.unwrap(), 4, "the ring's own ops still name the slot");
+        file.close().await.unwrap();
+    });
+}
