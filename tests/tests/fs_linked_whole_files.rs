@@ -102,8 +102,14 @@ fn chains_dropped_at_every_point_give_their_slots_back() {
                 drop(read);
                 drop(write);
             }
-            for _ in 0..10 {
-                ringaio::nop().await.unwrap();
+            // The dropped chains' closes give their slots back when they complete, which
+            // under load (a 100 KB write on io-wq) may take a while: wait for them, with
+            // a watchdog rather than a fixed number of round trips.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while rt.stats().file_slots_free != free && std::time::Instant::now() < deadline {
+                ringaio::time::sleep(std::time::Duration::from_millis(1))
+                    .await
+                    .expect("sleep");
             }
             // A dropped write may have truncated the file: write it whole, read it back.
             fs::write(tmp.path(), vec![7u8; 100_000]).await.unwrap();
