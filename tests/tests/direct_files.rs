@@ -14,6 +14,8 @@ use ringaio_tests::{TempPath, BACKENDS};
 fn rt(backend: Backend, direct_files: u32) -> Runtime {
     Runtime::builder()
         .backend(backend)
+        // Small, so that `RLIMIT_NOFILE` (the whole table's bound) never cuts the range.
+        .fixed_files(16)
         .direct_files(direct_files)
         .build()
         .expect("runtime")
