@@ -14,6 +14,8 @@ use ringaio_tests::{TempPath, BACKENDS};
 fn rt(backend: Backend, direct_files: u32) -> Runtime {
     Runtime::builder()
         .backend(backend)
+        // Small, so that `RLIMIT_NOFILE` (the whole table's bound) never cuts the range.
+        .fixed_files(16)
         .direct_files(direct_files)
         .build()
         .expect("runtime")
@@ -93,6 +95,11 @@ async fn exercise(file: File, path: &std::path::Path) -> Vec<String> {
     let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     log.push(format!("mode {mode:o}"));
     log.push(format!("fd valid {}", file.as_raw_fd() >= 0));
+    // copy_file_range runs on the pool with real fds: the direct file installs one.
+    let copied = file.copy_range_to(0, &file, 200, 4).await;
+    log.push(format!("copy_range {:?}", copied.map_err(|e| e.kind())));
+    let (n, buf) = file.read_at(Vec::with_capacity(4), 200).await;
+    log.push(format!("copied {:?} {:?}", n.map_err(|e| e.kind()), buf));
     let clone = file.try_clone().expect("try_clone");
     let (n, buf) = clone.read_at(Vec::with_capacity(4), 0).await;
     log.push(format!(
@@ -264,4 +271,64 @@ fn into_std_of_a_direct_file_gives_a_working_fd() {
     let mut s = String::new();
     std::io::Read::read_to_string(&mut &std_file, &mut s).unwrap();
     assert_eq!(s, "moved");
+}
+
+#[test]
+fn a_dropped_direct_open_gives_its_slot_back() {
+    let rt = rt(Backend::Uring, 2);
+    let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "direct-orphan");
+    std::fs::write(tmp.path(), b"x").unwrap();
+    rt.block_on(async {
+        let probe = open_rw(tmp.path(), true).await.unwrap();
+        if !probe.is_direct() {
+            eprintln!("skipped: no direct descriptors here (io_uring, Linux 6.8+)");
+            return;
+        }
+        drop(probe);
+        // Opens dropped after their submission, before (0 round trips) and after (1-2)
+        // their completion came in: the reactor closes the slot nobody took.
+        for i in 0..300 {
+            let mut open = Box::pin(open_rw(tmp.path(), true));
+            let _ = futures_lite_poll_once(open.as_mut()).await;
+            for _ in 0..i % 3 {
+                ringaio::nop().await.unwrap();
+            }
+            drop(open);
+        }
+        for _ in 0..3 {
+            ringaio::nop().await.unwrap();
+        }
+        // Both slots are free again.
+        let a = open_rw(tmp.path(), true).await.unwrap();
+        let b = open_rw(tmp.path(), true).await.unwrap();
+        assert!(
+            a.is_direct() && b.is_direct(),
+            "a dropped open kept its slot"
+        );
+    });
+}
+
+#[test]
+fn operations_the_ring_does_not_run_use_an_installed_fd() {
+    let rt = Runtime::builder()
+        .backend(Backend::Uring)
+        .forbid_opcode(ringaio::Opcode::Ftruncate)
+        .forbid_opcode(ringaio::Opcode::Fsync)
+        .build()
+        .expect("runtime");
+    let tmp = TempPath::new(env!("CARGO_TARGET_TMPDIR"), "direct-forbidden");
+    rt.block_on(async {
+        let file = open_rw(tmp.path(), true).await.unwrap();
+        if !file.is_direct() {
+            eprintln!("skipped: no direct descriptors here (io_uring, Linux 6.8+)");
+            return;
+        }
+        // Both go to the blocking pool, which has no registered-file table.
+        file.set_len(42).await.unwrap();
+        file.sync_all().await.unwrap();
+        assert_eq!(file.metadata().await.unwrap().len(), 42);
+        let (n, _) = file.write_at(b"ring".to_vec(), 0).await;
+        assert_eq!(n.unwrap(), 4, "the ring's own ops still name the slot");
+        file.close().await.unwrap();
+    });
 }

@@ -29,6 +29,10 @@ const IORING_OP_RENAMEAT: u8 = 35;
 const IORING_OP_UNLINKAT: u8 = 36;
 const IORING_OP_MKDIRAT: u8 = 37;
 const IORING_OP_FTRUNCATE: u8 = 55;
+const IORING_OP_FIXED_FD_INSTALL: u8 = 54;
+const IORING_OP_LINK_TIMEOUT: u8 = 15;
+/// `IOSQE_FIXED_FILE`.
+const FIXED_FILE: u8 = 1;
 const IORING_OP_SPLICE: u8 = 30;
 /// What `CopyFileRange` says it is: no kernel has opcode 255, so the probe sends it to the
 /// blocking pool.
@@ -517,6 +521,52 @@ fn cases() -> Vec<(Iocb, RawSqe)> {
                 fd: 5,
                 addr: BUF,
                 len: 1,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::fixed_fd_install(3),
+            RawSqe {
+                opcode: IORING_OP_FIXED_FD_INSTALL,
+                flags: FIXED_FILE,
+                fd: 3,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            Iocb::link_timeout(ts),
+            RawSqe {
+                opcode: IORING_OP_LINK_TIMEOUT,
+                fd: -1,
+                addr: BUF,
+                len: 1,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            with_addrs(Iocb::openat_direct(7, path, libc::O_RDONLY, 0, 4), PATH, 0),
+            RawSqe {
+                opcode: IORING_OP_OPENAT,
+                fd: 7,
+                addr: PATH,
+                op_flags: libc::O_RDONLY as u32,
+                // The slot + 1: slot 4.
+                file_index: 5,
+                ..RawSqe::default()
+            },
+        ),
+        plain(
+            with_addrs(
+                Iocb::openat_direct(7, path, libc::O_RDONLY, 0, ringaio_core::FILE_INDEX_ALLOC),
+                PATH,
+                0,
+            ),
+            RawSqe {
+                opcode: IORING_OP_OPENAT,
+                fd: 7,
+                addr: PATH,
+                op_flags: libc::O_RDONLY as u32,
+                file_index: u32::MAX,
                 ..RawSqe::default()
             },
         ),

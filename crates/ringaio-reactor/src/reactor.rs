@@ -202,13 +202,18 @@ fn foreign_key(key: &Key) -> ! {
 }
 
 /// Registers the ring's sparse file table once: `config.fixed_files` slots for the reactor
-/// to hand out, then `config.direct_files` for the kernel's allocation range (both cut to
-/// what `RLIMIT_NOFILE` allows). Returns the reactor's part and whether the allocation range
+/// to hand out, then `config.direct_files` for the kernel's allocation range (both cut in
+/// proportion to what `RLIMIT_NOFILE` allows). Returns the reactor's part and whether the allocation range
 /// is there. A kernel without sparse tables (5.19) or allocation ranges (6.0) gets less.
 fn file_table(ring: &mut Ring, config: &Config) -> (u32, bool) {
-    let limit = nofile_limit();
-    let own = config.fixed_files.min(limit);
-    let direct = config.direct_files.min(limit - own);
+    let wanted = u64::from(config.fixed_files) + u64::from(config.direct_files);
+    let total = wanted.min(u64::from(nofile_limit()));
+    // Over the limit, both parts shrink in proportion.
+    let direct = match wanted {
+        0 => 0,
+        _ => (total * u64::from(config.direct_files) / wanted) as u32,
+    };
+    let own = total as u32 - direct;
     if own + direct == 0 {
         return (0, false);
     }

@@ -45,7 +45,12 @@ pub(crate) fn enter_for_shutdown(handle: Rc<Handle>) -> EnterGuard {
 
 fn replace(handle: Rc<Handle>) -> EnterGuard {
     let reactor = REACTOR.replace(Rc::as_ptr(&handle.reactor));
-    let previous = CURRENT.with(|c| c.borrow_mut().replace(handle));
+    // `try_with`: a runtime kept in a thread-local (`block_on`'s) may drop while the
+    // thread's locals are torn down.
+    let previous = CURRENT
+        .try_with(|c| c.borrow_mut().replace(handle))
+        .ok()
+        .flatten();
     EnterGuard { previous, reactor }
 }
 

@@ -125,6 +125,11 @@ impl Executor {
         self.shared.push(token);
     }
 
+    /// Whether no task lives, none is queued and no spawn from another thread waits.
+    pub(crate) fn is_idle(&self) -> bool {
+        !self.has_work() && self.tasks.borrow().iter().all(Option::is_none)
+    }
+
     /// Whether a task is queued.
     pub(crate) fn has_work(&self) -> bool {
         self.shared.has_work()

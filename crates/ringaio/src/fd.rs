@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::rc::{Rc, Weak};
 use std::task::{Context, Waker};
 
-use ringaio_core::{Iocb, Target};
+use ringaio_core::{Iocb, Opcode, Target};
 use ringaio_reactor::{Polled, Reactor};
 
 use crate::context;
@@ -146,6 +146,17 @@ impl SharedFd {
         }
     }
 
+    /// [`target`](SharedFd::target) for a request of `op`: a direct descriptor's real fd
+    /// (installed once) where the ring does not run `op` (the blocking pool has no
+    /// registered-file table), say `Ftruncate` before Linux 6.9.
+    #[inline]
+    pub(crate) fn target_for(&self, op: Opcode) -> Target {
+        match &*self.0 {
+            Inner::Direct(direct) if !direct.on_ring(op) => Target::Fd(self.raw()),
+            _ => self.target(),
+        }
+    }
+
     #[cold]
     fn register(&self, plain: &Plain) {
         let _ = context::with_current(|h| {
@@ -215,6 +226,12 @@ impl SharedFd {
 }
 
 impl Direct {
+    /// Whether its runtime's ring runs `op` (where it is not its runtime, `target` refuses
+    /// the slot anyway).
+    fn on_ring(&self, op: Opcode) -> bool {
+        self.reactor.upgrade().is_none_or(|r| r.runs_on_ring(op))
+    }
+
     /// A real fd for the slot, now: one `IORING_OP_FIXED_FD_INSTALL` and a wait on the ring
     /// for its completion (other completions that come in meanwhile reach their requests
     /// as usual).

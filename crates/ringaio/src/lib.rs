@@ -52,6 +52,7 @@ mod op_trace;
 mod ops;
 mod park;
 mod pool;
+mod reuse;
 mod runtime;
 mod schedule;
 mod task;

@@ -1,7 +1,8 @@
 //! A/B of the short-lived file path (issue 16): N small files each opened, read to the end
 //! and closed, 64 in flight on one thread, with std's sequential loop as the baseline, in
 //! interleaved rounds. Modes: `std`, `plain` (`File::open`), `direct`
-//! (`OpenOptions::direct`), `chain` (`fs::read`, when it links).
+//! (`OpenOptions::direct`), `chain` (`fs::read`, when it links), and `stdread`
+//! (`std::fs::read` per file, the baseline for `chain`).
 //!
 //! `cargo run --release -p ringaio-tests --bin ab_openread -- [files] [rounds]`
 
@@ -36,20 +37,29 @@ fn main() -> std::io::Result<()> {
         .iter()
         .map(|p| std::fs::metadata(p).unwrap().len() as usize)
         .sum();
-    let modes = ["std", "plain", "direct", "chain"];
+    // `AB_MODES=std,chain` runs only those (std first: the ratios are against it).
+    let wanted = std::env::var("AB_MODES").unwrap_or_else(|_| "std,plain,direct,chain".into());
+    let modes: Vec<&str> = wanted.split(',').collect();
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
+    let mut cpu: Vec<Vec<Duration>> = vec![Vec::new(); modes.len()];
     let rt = ringaio::Runtime::new()?;
     for round in 0..=rounds {
         for (m, mode) in modes.iter().enumerate() {
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), cpu_time());
             let bytes = match *mode {
                 "std" => run_std(&paths)?,
-                _ => rt.block_on(run_ringaio(&paths, mode))?,
+                "stdread" => paths
+                    .iter()
+                    .map(|p| std::fs::read(p).map(|v| v.len()))
+                    .sum::<std::io::Result<usize>>()?,
+                mode => rt.block_on(run_ringaio(&paths, mode))?,
             };
             let took = start.elapsed();
+            let cpu_took = cpu_time() - cpu_start;
             assert_eq!(bytes, total, "{mode} read everything");
             if round > 0 {
                 times[m].push(took);
+                cpu[m].push(cpu_took);
             }
         }
     }
@@ -64,15 +74,38 @@ fn main() -> std::io::Result<()> {
         sorted.sort_by(f64::total_cmp);
         let mut ms: Vec<f64> = times[m].iter().map(|t| t.as_secs_f64() * 1e3).collect();
         ms.sort_by(f64::total_cmp);
+        let mut cpu_ratio: Vec<f64> = cpu[0]
+            .iter()
+            .zip(&cpu[m])
+            .map(|(s, t)| s.as_secs_f64() / t.as_secs_f64())
+            .collect();
+        cpu_ratio.sort_by(f64::total_cmp);
+        let mut cpu_ms: Vec<f64> = cpu[m].iter().map(|t| t.as_secs_f64() * 1e3).collect();
+        cpu_ms.sort_by(f64::total_cmp);
         println!(
-            "{mode:>7}: median {:.1} ms, x std median {:.2} (min {:.2}, max {:.2})",
+            "{mode:>7}: wall median {:.1} ms, x std {:.2} (min {:.2}, max {:.2}); \
+             cpu median {:.1} ms, x std {:.2} (min {:.2}, max {:.2})",
             ms[ms.len() / 2],
             sorted[sorted.len() / 2],
             sorted[0],
-            sorted[sorted.len() - 1]
+            sorted[sorted.len() - 1],
+            cpu_ms[cpu_ms.len() / 2],
+            cpu_ratio[cpu_ratio.len() / 2],
+            cpu_ratio[0],
+            cpu_ratio[cpu_ratio.len() - 1],
         );
     }
     std::fs::remove_dir_all(&dir)
+}
+
+/// User + system CPU time of the whole process (io_uring's worker threads included).
+fn cpu_time() -> Duration {
+    // SAFETY: an all-zero rusage is a valid value, filled in by the call.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a live rusage.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
 }
 
 fn run_std(paths: &[PathBuf]) -> std::io::Result<usize> {

@@ -14,11 +14,15 @@ impl Reactor {
     ///
     /// Whether requests may open direct descriptors into the allocation range
     /// (`Iocb::openat_direct` with `FILE_INDEX_ALLOC`): the ring has the range, and it runs
-    /// `FixedFdInstall` (Linux 6.8), so a direct file can always be given a real fd.
+    /// `FixedFdInstall` (Linux 6.8), so a direct file can always be given a real fd, and
+    /// `Openat` and `Close` (not forbidden: the pool has no registered-file table).
     #[doc(hidden)]
     #[inline]
     pub fn direct_files(&self) -> bool {
-        self.direct.get() && self.runs_on_ring(Opcode::FixedFdInstall)
+        self.direct.get()
+            && [Opcode::FixedFdInstall, Opcode::Openat, Opcode::Close]
+                .iter()
+                .all(|op| self.runs_on_ring(*op))
     }
 
     /// A hook for `ringaio`'s files, not a promise to other callers.

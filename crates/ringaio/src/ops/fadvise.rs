@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode};
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -30,7 +30,12 @@ unsafe impl Operation for Fadvise {
     type Output = io::Result<()>;
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::fadvise(self.fd.target(), self.offset, self.len, self.advice)
+        Iocb::fadvise(
+            self.fd.target_for(Opcode::Fadvise),
+            self.offset,
+            self.len,
+            self.advice,
+        )
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

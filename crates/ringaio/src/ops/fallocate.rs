@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode};
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -32,7 +32,12 @@ unsafe impl Operation for Fallocate {
     crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::fallocate(self.fd.target(), self.mode, self.offset, self.len)
+        Iocb::fallocate(
+            self.fd.target_for(Opcode::Fallocate),
+            self.mode,
+            self.offset,
+            self.len,
+        )
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
 use crate::buf::{FixedBuf, IoBuf, IoBufMut};
@@ -43,7 +43,7 @@ unsafe impl Operation for RwFixed {
 
     /// Plain `pread` / `pwrite` (a pool made on another runtime, or fallback mode).
     fn iocb(&mut self) -> Iocb {
-        let fd = self.fd.target();
+        let fd = self.fd.target_for(Opcode::ReadFixed);
         let max = MAX_RW_COUNT as usize;
         if self.write {
             let len = self.buf.bytes_init().min(max);

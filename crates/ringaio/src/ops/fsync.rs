@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode};
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -28,7 +28,7 @@ unsafe impl Operation for Fsync {
     crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::fsync(self.fd.target(), self.datasync)
+        Iocb::fsync(self.fd.target_for(Opcode::Fsync), self.datasync)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode};
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -28,7 +28,7 @@ unsafe impl Operation for Ftruncate {
     crate::op::abandon_by_leaking!();
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::ftruncate(self.fd.target(), self.len)
+        Iocb::ftruncate(self.fd.target_for(Opcode::Ftruncate), self.len)
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
 use crate::buf::{no_room, on_registered_slot, IoBufMut};
@@ -45,7 +45,7 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
-        Iocb::pread(self.fd.target(), ptr, len, self.pos)
+        Iocb::pread(self.fd.target_for(Opcode::Pread), ptr, len, self.pos)
     }
 
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {

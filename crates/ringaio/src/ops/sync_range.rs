@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::Iocb;
+use ringaio_core::{Iocb, Opcode};
 
 use crate::fd::SharedFd;
 use crate::op::Operation;
@@ -30,7 +30,12 @@ unsafe impl Operation for SyncRange {
     type Output = io::Result<()>;
 
     fn iocb(&mut self) -> Iocb {
-        Iocb::sync_file_range(self.fd.target(), self.offset, self.len, self.flags)
+        Iocb::sync_file_range(
+            self.fd.target_for(Opcode::SyncFileRange),
+            self.offset,
+            self.len,
+            self.flags,
+        )
     }
 
     fn complete(self, result: io::Result<u32>) -> io::Result<()> {

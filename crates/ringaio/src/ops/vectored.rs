@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, IOV_MAX, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, IOV_MAX, MAX_RW_COUNT};
 
 use crate::buf::{no_room, IoBuf, IoBufMut};
 use crate::fd::SharedFd;
@@ -69,7 +69,7 @@ unsafe impl<B: IoBufMut> Operation for ReadV<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn iocb(&mut self) -> Iocb {
-        let fd = self.fd.target();
+        let fd = self.fd.target_for(Opcode::Preadv);
         Iocb::preadv(fd, self.iovecs.as_ptr(), self.iovecs.len(), self.pos)
     }
 
@@ -113,7 +113,7 @@ unsafe impl<B: IoBuf> Operation for WriteV<B> {
     type Output = (io::Result<usize>, Vec<B>);
 
     fn iocb(&mut self) -> Iocb {
-        let fd = self.fd.target();
+        let fd = self.fd.target_for(Opcode::Pwritev);
         Iocb::pwritev(fd, self.iovecs.as_ptr(), self.iovecs.len(), self.pos)
     }
 

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use ringaio_core::{Iocb, MAX_RW_COUNT};
+use ringaio_core::{Iocb, Opcode, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
 use crate::buf::{on_registered_slot, IoBuf};
@@ -37,7 +37,7 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
         let at = self.at.min(self.buf.bytes_init());
         let len = (self.buf.bytes_init() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_ptr().wrapping_add(at);
-        Iocb::pwrite(self.fd.target(), ptr, len, self.pos)
+        Iocb::pwrite(self.fd.target_for(Opcode::Pwrite), ptr, len, self.pos)
     }
 
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
