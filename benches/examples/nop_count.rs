@@ -14,7 +14,7 @@
 //! task, as the criterion bench does) and `ringaio-tasks` (32 tasks, each awaiting one NOP at
 //! a time, as `ringaio-bench --rw nop` does). `ringaio-read` is `ringaio-tasks` with 4 KiB
 //! reads of a 1 MiB cached file into `AlignedBuf`s instead of NOPs (user-space instructions
-//! only: callgrind does not count the kernel's).
+//! only: callgrind does not count the kernel's); `ringaio-read-vec` the same into `Vec<u8>`s.
 
 use std::time::Instant;
 
@@ -39,11 +39,12 @@ fn main() {
         "raw-regring" => raw_regring(tuned_ring(true), batches),
         "ringaio-join" => ringaio_join(batches),
         "ringaio-tasks" => ringaio_tasks(batches),
-        "ringaio-read" => ringaio_read(batches),
+        "ringaio-read" => ringaio_read(batches, false),
+        "ringaio-read-vec" => ringaio_read(batches, true),
         other => {
             eprintln!(
                 "unknown path {other}: raw, raw-tuned, raw-nosqarray, raw-regring, ringaio-join, \
-                 ringaio-tasks, ringaio-read"
+                 ringaio-tasks, ringaio-read, ringaio-read-vec"
             );
             std::process::exit(2);
         }
@@ -127,7 +128,7 @@ fn ringaio_tasks(batches: u64) {
     });
 }
 
-fn ringaio_read(batches: u64) {
+fn ringaio_read(batches: u64, vec: bool) {
     const FILE_BLOCKS: u64 = 256;
     let path = std::env::temp_dir().join(format!("ringaio-nop-count-{}", std::process::id()));
     std::fs::write(&path, vec![7u8; FILE_BLOCKS as usize * 4096]).expect("test file");
@@ -141,12 +142,11 @@ fn ringaio_read(batches: u64) {
             .map(|t| {
                 let file = file.clone();
                 ringaio::spawn(async move {
-                    let mut buf = ringaio::buf::AlignedBuf::new(4096, 4096).expect("buf");
-                    for i in 0..batches {
-                        let pos = (t * 31 + i * 17) % FILE_BLOCKS * 4096;
-                        let (res, back) = file.read_at(buf, pos).await;
-                        assert_eq!(res.expect("read"), 4096);
-                        buf = back;
+                    if vec {
+                        read_loop(&file, vec![0u8; 4096], t, batches).await;
+                    } else {
+                        let buf = ringaio::buf::AlignedBuf::new(4096, 4096).expect("buf");
+                        read_loop(&file, buf, t, batches).await;
                     }
                 })
             })
@@ -156,4 +156,20 @@ fn ringaio_read(batches: u64) {
         }
     });
     let _ = std::fs::remove_file(path);
+}
+
+/// `batches` 4 KiB reads into `buf`, one at a time, at offsets spread by the task number.
+async fn read_loop<B: ringaio::buf::IoBufMut>(
+    file: &ringaio::fs::File,
+    mut buf: B,
+    t: u64,
+    batches: u64,
+) {
+    const FILE_BLOCKS: u64 = 256;
+    for i in 0..batches {
+        let pos = (t * 31 + i * 17) % FILE_BLOCKS * 4096;
+        let (res, back) = file.read_at(buf, pos).await;
+        assert_eq!(res.expect("read"), 4096);
+        buf = back;
+    }
 }

@@ -169,7 +169,11 @@ fn measure(
     for round in 1..=args.rounds {
         for (engine, results) in engines.iter_mut().zip(&mut results) {
             w.rewind();
-            let r = engine.run(w, d).map_err(|e| fail(engine.name(), e))?;
+            let cpu = engines::process_cpu();
+            let mut r = engine.run(w, d).map_err(|e| fail(engine.name(), e))?;
+            if r.cpu.is_zero() {
+                r.cpu = engines::process_cpu().saturating_sub(cpu);
+            }
             let iops = r.ops as f64 / r.elapsed.as_secs_f64().max(1e-9);
             eprintln!(
                 "round {round}/{}  {:<18} {iops:>12.0} IOPS",

@@ -57,6 +57,9 @@ pub(crate) struct EngineReport {
     /// This engine's IOPS over the first engine's.
     pub(crate) vs_first: f64,
     pub(crate) round_iops: Vec<f64>,
+    /// Process CPU time per operation, in nanoseconds (all threads).
+    pub(crate) cpu_ns_per_op: f64,
+    pub(crate) round_cpu_ns_per_op: Vec<f64>,
 }
 
 /// Per-operation latency percentiles, in nanoseconds.
@@ -104,6 +107,8 @@ pub(crate) fn summarize(names: &[String], rounds: &[Vec<RoundResult>]) -> Vec<En
                 },
                 vs_first: 0.0,
                 round_iops: rounds.iter().map(round_iops).collect(),
+                cpu_ns_per_op: cpu_per_op(&total),
+                round_cpu_ns_per_op: rounds.iter().map(cpu_per_op).collect(),
             }
         })
         .collect();
@@ -112,6 +117,10 @@ pub(crate) fn summarize(names: &[String], rounds: &[Vec<RoundResult>]) -> Vec<En
         e.vs_first = if first > 0.0 { e.iops / first } else { 0.0 };
     }
     out
+}
+
+fn cpu_per_op(r: &RoundResult) -> f64 {
+    r.cpu.as_nanos() as f64 / r.ops.max(1) as f64
 }
 
 fn round_iops(r: &RoundResult) -> f64 {
@@ -141,13 +150,13 @@ pub(crate) fn table(report: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<18} {:>12} {:>10} {:>9} {:>9} {:>9} {:>8} {:>7}",
-        "engine", "IOPS", "MiB/s", "p50", "p99", "p99.9", "vs first", "spread"
+        "{:<18} {:>12} {:>10} {:>9} {:>9} {:>9} {:>8} {:>7} {:>9}",
+        "engine", "IOPS", "MiB/s", "p50", "p99", "p99.9", "vs first", "spread", "CPU/op"
     );
     for e in &report.engines {
         let _ = writeln!(
             s,
-            "{:<18} {:>12.0} {:>10.1} {:>9} {:>9} {:>9} {:>7.2}x {:>6.1}%",
+            "{:<18} {:>12.0} {:>10.1} {:>9} {:>9} {:>9} {:>7.2}x {:>6.1}% {:>9}",
             e.engine,
             e.iops,
             e.mib_per_s,
@@ -155,7 +164,8 @@ pub(crate) fn table(report: &Report) -> String {
             duration(e.latency_ns.p99),
             duration(e.latency_ns.p99_9),
             e.vs_first,
-            spread(&e.round_iops)
+            spread(&e.round_iops),
+            duration(e.cpu_ns_per_op as u64)
         );
     }
     s

@@ -55,6 +55,10 @@ pub(crate) struct RoundResult {
     pub(crate) elapsed: Duration,
     /// Per-operation latency in nanoseconds.
     pub(crate) hist: Histogram<u64>,
+    /// CPU time the whole process used meanwhile (every thread: runtime workers, io_uring's
+    /// io-wq workers, the blocking pool); zero if not measured. On a shared machine this
+    /// moves far less than the wall clock.
+    pub(crate) cpu: Duration,
 }
 
 impl RoundResult {
@@ -66,6 +70,7 @@ impl RoundResult {
             bytes: 0,
             elapsed: Duration::ZERO,
             hist,
+            cpu: Duration::ZERO,
         }
     }
 
@@ -83,6 +88,7 @@ impl RoundResult {
         self.ops += other.ops;
         self.bytes += other.bytes;
         self.elapsed += other.elapsed;
+        self.cpu += other.cpu;
         // Same bounds on both sides, and saturating on overflow, so this cannot fail.
         let _ = self.hist.add(&other.hist);
     }
@@ -104,6 +110,9 @@ pub(crate) enum EngineKind {
     RingaioVec,
     /// (`--rw openread`/`openwrite` only) ringaio's `fs::read` / `fs::write`.
     RingaioFs,
+    /// (`--rw openread`/`openwrite` only) ringaio's `File` on direct descriptors
+    /// (`OpenOptions::direct`).
+    RingaioDirect,
     /// A hand-written loop on the io-uring crate: the reference.
     Uring,
     /// tokio-uring, one task per queue slot.
@@ -167,7 +176,10 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
         EngineKind::Glommio => Ok(Box::new(glommio::GlommioEngine::new(w).map_err(msg)?)),
         #[cfg(feature = "tokio")]
         EngineKind::Tokio => Ok(Box::new(tokio::TokioEngine::new(w).map_err(msg)?)),
-        EngineKind::StdFs | EngineKind::RingaioFs | EngineKind::TokioFs => Err(format!(
+        EngineKind::StdFs
+        | EngineKind::RingaioFs
+        | EngineKind::RingaioDirect
+        | EngineKind::TokioFs => Err(format!(
             "engine `{kind:?}` runs only --rw openread and openwrite"
         )),
         #[allow(unreachable_patterns)]
@@ -184,7 +196,8 @@ fn is_built(kind: EngineKind) -> bool {
         | EngineKind::RingaioMultishot
         | EngineKind::RingaioUnregistered
         | EngineKind::RingaioVec
-        | EngineKind::RingaioFs => cfg!(feature = "ringaio-engine"),
+        | EngineKind::RingaioFs
+        | EngineKind::RingaioDirect => cfg!(feature = "ringaio-engine"),
         EngineKind::TokioUring => cfg!(feature = "tokio-uring"),
         EngineKind::Monoio => cfg!(feature = "monoio"),
         EngineKind::Glommio => cfg!(feature = "glommio"),
@@ -213,6 +226,11 @@ fn not_built(kind: EngineKind) -> String {
         ),
         EngineKind::RingaioVec => ("ringaio-vec", "ringaio-engine", "--features ringaio-engine"),
         EngineKind::RingaioFs => ("ringaio-fs", "ringaio-engine", "--features ringaio-engine"),
+        EngineKind::RingaioDirect => (
+            "ringaio-direct",
+            "ringaio-engine",
+            "--features ringaio-engine",
+        ),
         EngineKind::TokioFs => ("tokio-fs", "tokio", "--features peers"),
         EngineKind::TokioUring => ("tokio-uring", "tokio-uring", "--features peers"),
         EngineKind::Monoio => ("monoio", "monoio", "--features peers"),
@@ -239,6 +257,19 @@ pub(crate) fn note_no_fixed(w: &Workload, engine: &str) {
     if w.fixed {
         eprintln!("note: {engine} has no registered files/buffers; --fixed is ignored for it");
     }
+}
+
+/// CPU time the whole process has used so far (every thread).
+pub(crate) fn process_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a live timespec for the call to fill.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// Turns a CQE-style result (bytes or negative errno) into bytes or an io::Error.

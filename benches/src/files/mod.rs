@@ -65,7 +65,9 @@ impl<P: Pass> Engine for FilesEngine<P> {
         let mut total = RoundResult::new();
         loop {
             set.reset()?;
-            let r = self.0.pass(set, w.iodepth)?;
+            let cpu = crate::engines::process_cpu();
+            let mut r = self.0.pass(set, w.iodepth)?;
+            r.cpu = crate::engines::process_cpu().saturating_sub(cpu);
             set.check(self.0.name(), &r)?;
             total.merge(&r);
             if total.elapsed >= d {
@@ -89,6 +91,8 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Option<io::Result<Box<dy
         EngineKind::Ringaio => boxed(ringaio::RingaioFiles::new(ringaio::Style::File, w)),
         #[cfg(feature = "ringaio-engine")]
         EngineKind::RingaioFs => boxed(ringaio::RingaioFiles::new(ringaio::Style::Whole, w)),
+        #[cfg(feature = "ringaio-engine")]
+        EngineKind::RingaioDirect => boxed(ringaio::RingaioFiles::new(ringaio::Style::Direct, w)),
         #[cfg(feature = "ringaio-engine")]
         EngineKind::RingaioUnregistered => {
             boxed(ringaio::RingaioFiles::new(ringaio::Style::Unregistered, w))

@@ -1,6 +1,7 @@
 //! ringaio: `--iodepth` tasks on one thread, each taking the next file: `File::open`,
 //! `read_at` into its `Vec<u8>` until a short read, `close` (or `File::create`,
-//! `write_all_at`, `close`) as `ringaio`; the same without the registered-file table as
+//! `write_all_at`, `close`) as `ringaio`; the same on direct descriptors
+//! (`OpenOptions::direct`) as `ringaio-direct`, and without the registered-file table as
 //! `ringaio-unregistered`; `fs::read` / `fs::write` as `ringaio-fs`.
 
 use std::io;
@@ -21,6 +22,8 @@ use crate::workload::Workload;
 pub(crate) enum Style {
     /// `File::open` / `read_at` / `close`, the runtime's defaults.
     File,
+    /// As `File`, opened as direct descriptors.
+    Direct,
     /// As `File`, on a runtime without a registered-file table.
     Unregistered,
     /// `fs::read` / `fs::write`.
@@ -51,6 +54,7 @@ impl Pass for RingaioFiles {
     fn name(&self) -> &str {
         match self.style {
             Style::File => "ringaio",
+            Style::Direct => "ringaio-direct",
             Style::Unregistered => "ringaio-unregistered",
             Style::Whole => "ringaio-fs",
         }
@@ -92,7 +96,8 @@ async fn worker(set: Arc<FileSet>, next: Rc<Next>, rec: Recorder, style: Style) 
                 set.sizes[i]
             }
             (false, _) => {
-                let file = File::open(path).await?;
+                let direct = style == Style::Direct;
+                let file = File::options().read(true).direct(direct).open(path).await?;
                 let mut total = 0;
                 loop {
                     buf.clear();
@@ -108,7 +113,13 @@ async fn worker(set: Arc<FileSet>, next: Rc<Next>, rec: Recorder, style: Style) 
                 total
             }
             (true, _) => {
-                let file = File::create(path).await?;
+                let file = File::options()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .direct(style == Style::Direct)
+                    .open(path)
+                    .await?;
                 buf.clear();
                 buf.extend_from_slice(set.contents(i));
                 let (res, back) = file.write_all_at(buf, 0).await;

@@ -223,7 +223,7 @@ impl Slots {
     }
 
     /// Frees entry `index` (live) and returns what it kept.
-    #[inline]
+    #[inline(always)]
     fn free(&mut self, index: u32) -> Option<Resources> {
         let slot = &mut self.entries[index as usize];
         slot.state = 0;

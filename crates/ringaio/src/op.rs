@@ -127,6 +127,7 @@ impl<T: Operation> Op<T> {
     }
 
     /// Submits the request, naming `cx`'s task as its waiter when given.
+    #[inline]
     fn submit(&mut self, cx: Option<&Context<'_>>) -> io::Result<()> {
         let Some(data) = self.data.as_mut() else {
             if self.reactor.is_some() {

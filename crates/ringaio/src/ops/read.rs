@@ -54,6 +54,7 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         iocb
     }
 
+    #[inline]
     fn complete(mut self, result: io::Result<u32>) -> Self::Output {
         match result {
             // Checked only when nothing was read, off the path of every read that was.
