@@ -233,8 +233,13 @@ fn validate(args: &mut Args) -> Result<(), String> {
             iodepth(args)
         ));
     }
-    if args.rw == Rw::Echo && args.threads != [1] {
-        return Err("--threads applies to the file workloads and nop, not echo".into());
+    if (args.rw == Rw::Echo || args.rw.is_files()) && args.threads != [1] {
+        // The many-files set is not split between threads yet (`threads::share`).
+        return Err(
+            "--threads applies to randread/randwrite/read/write and nop, not echo, openread \
+             or openwrite"
+                .into(),
+        );
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());
