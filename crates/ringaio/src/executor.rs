@@ -84,6 +84,7 @@ impl Executor {
     fn take_spawns(&self) {
         for spawn in self.shared.take_spawns() {
             spawn(Some(self));
+            self.shared.spawn_started();
         }
     }
 

@@ -303,8 +303,15 @@ impl Shared {
         }
         let mut spawns = self.spawns();
         self.has_spawns.store(false, Ordering::SeqCst);
-        self.load.fetch_sub(spawns.queue.len(), Ordering::Relaxed);
+        // Each stays in the load until it has started (`spawn_started`): taking them all off
+        // here, before their tasks were counted, showed a busy runtime as idle meanwhile.
         std::mem::take(&mut spawns.queue)
+    }
+
+    /// A spawn taken by `take_spawns` has run (its task, if any, is counted). Owner thread
+    /// only.
+    pub(crate) fn spawn_started(&self) {
+        self.load.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// The runtime's load: live tasks plus spawns waiting to start (a snapshot).
