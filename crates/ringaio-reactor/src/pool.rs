@@ -118,11 +118,15 @@ struct Trying {
     cancelled: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct RunningOpen {
     user_data: u64,
     iocb: Iocb,
     cancelled: bool,
+    /// The FIFO's other end a cancel opened to end this open (`fifo.rs`), and the FIFO's
+    /// device and inode, kept open until the open returns: the thread may reach `open(2)`
+    /// only after the cancel.
+    kick: Option<(OwnedFd, (u64, u64))>,
 }
 
 #[derive(Debug, Default)]
@@ -136,6 +140,9 @@ struct State {
     /// How many times a cancel opened a FIFO's other end (`fifo.rs`): an open that was not
     /// cancelled but returned meanwhile may have been woken by that, not by a real peer.
     fifo_kicks: u64,
+    /// Kicks being opened right now (between a cancel's bump of `fifo_kicks` and
+    /// `keep_kick`): an open that returns meanwhile may have found one not yet listed.
+    kicking: usize,
     done: Vec<(u64, i32)>,
     shutdown: bool,
 }
@@ -174,6 +181,25 @@ impl Shared {
         unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
     }
 
+    /// Keeps `kick`, the other end of the FIFO that open `user_data` may be blocked on,
+    /// until that open returns (closes it now if the open has returned already); ends the
+    /// kick that `kicking` counts, either way.
+    fn keep_kick(&self, user_data: u64, kick: Option<OwnedFd>) {
+        let kick = kick.and_then(|k| Some((fifo::file_id(k.as_raw_fd())?, k)));
+        let mut state = self.lock();
+        state.kicking -= 1;
+        let Some((id, kick)) = kick else {
+            return;
+        };
+        if let Some(open) = state
+            .running_opens
+            .iter_mut()
+            .find(|o| o.user_data == user_data)
+        {
+            open.kick = Some((kick, id));
+        }
+    }
+
     /// Cancels `user_data` if it has not started: a queued or waiting job completes with
     /// `-ECANCELED` at once, as does one the poller is trying if the try would block. An open
     /// blocked on a FIFO is woken (see `fifo.rs`); any other running job finishes normally.
@@ -182,6 +208,7 @@ impl Shared {
         let mut notify = false;
         let mut dropped = None;
         let mut blocked_open = None;
+        let mut wake_poller = false;
         let queued = LANES.iter().find_map(|&lane| {
             let jobs = &state.lanes[lane as usize].jobs;
             Some((lane, jobs.iter().position(|j| j.user_data == user_data)?))
@@ -192,8 +219,7 @@ impl Shared {
         } else if let Some(pos) = state.waiting.iter().position(|w| w.user_data == user_data) {
             state.waiting.swap_remove(pos);
             notify = self.post(&mut state, user_data, -libc::ECANCELED);
-            drop(state);
-            self.wake_poller();
+            wake_poller = true;
         } else if let Some(trying) = state.trying.as_mut().filter(|t| t.user_data == user_data) {
             trying.cancelled = true;
         } else {
@@ -205,14 +231,22 @@ impl Shared {
                 open.cancelled = true;
                 blocked_open = Some(open.iocb);
                 state.fifo_kicks += 1;
+                state.kicking += 1;
             }
         }
-        // Unlocked from here: a closure's drop is user code, and the FIFO is opened.
+        // Unlocked from here: a closure's drop is user code, and the FIFO is opened. (The
+        // guard used to live to the end of this function on all paths but one: a dropped
+        // closure ran under the pool's lock.)
+        drop(state);
+        if wake_poller {
+            self.wake_poller();
+        }
         drop_guarded(dropped);
         if let Some(iocb) = blocked_open {
             // SAFETY: the open is still running (it was in `running_opens`), so the
             // submitter still keeps its path alive: its result has not been taken yet.
-            unsafe { fifo::unblock(&iocb) };
+            let kick = unsafe { fifo::unblock(&iocb) };
+            self.keep_kick(user_data, kick);
         }
         if notify {
             self.notifier.notify();
@@ -398,13 +432,19 @@ impl Pool {
             open.cancelled = true;
         }
         state.fifo_kicks += 1;
-        let opens: Vec<Iocb> = state.running_opens.iter().map(|o| o.iocb).collect();
+        state.kicking += state.running_opens.len();
+        let opens: Vec<(u64, Iocb)> = state
+            .running_opens
+            .iter()
+            .map(|o| (o.user_data, o.iocb))
+            .collect();
         drop(state);
         jobs.into_iter().for_each(|job| drop_guarded(Some(job)));
-        for iocb in &opens {
+        for (user_data, iocb) in &opens {
             // SAFETY: these opens are still running, so their submitters keep their paths
             // alive (the reactor takes no result before the pool is shut down).
-            unsafe { fifo::unblock(iocb) };
+            let kick = unsafe { fifo::unblock(iocb) };
+            self.shared.keep_kick(*user_data, kick);
         }
         for work in &self.shared.work {
             work.notify_all();
@@ -480,10 +520,15 @@ fn open<'a>(
 ) -> i32 {
     loop {
         let kicks = state.fifo_kicks;
+        // Kicks in the making, and FIFOs whose other end a kick holds open, as this open
+        // starts: found open, it may have found only a kick.
+        let kicking = state.kicking > 0;
+        let held: Vec<(u64, u64)> = kicks_held(&state).collect();
         state.running_opens.push(RunningOpen {
             user_data,
             iocb,
             cancelled: false,
+            kick: None,
         });
         drop(state);
         // SAFETY: the submitter promised (Pool::submit) the iocb's memory outlives the job.
@@ -493,13 +538,32 @@ fn open<'a>(
             .running_opens
             .iter()
             .position(|o| o.user_data == user_data);
+        // A kick held for this open closes here (it has returned).
         let cancelled = pos.is_some_and(|p| state.running_opens.swap_remove(p).cancelled);
-        if cancelled || result < 0 || state.fifo_kicks == kicks || !fifo::is_fifo(result) {
+        if cancelled || result < 0 || !fifo::is_fifo(result) {
             return result;
         }
+        let kicked = kicking
+            || state.kicking > 0
+            || fifo::file_id(result)
+                .is_some_and(|id| held.contains(&id) || kicks_held(&state).any(|k| k == id));
+        if state.fifo_kicks == kicks && !kicked {
+            return result;
+        }
+        // Woken by a kick, not by a peer: open again. Still under the lock, so a cancel
+        // finds this open listed all along. (While a kick is held, this spins until the
+        // open it was for returns and closes it.)
         // SAFETY: the fd this open returned: ours, and given to nobody.
         drop(unsafe { OwnedFd::from_raw_fd(result) });
     }
+}
+
+/// The FIFOs (device, inode) whose other end a cancel's kick holds open.
+fn kicks_held(state: &State) -> impl Iterator<Item = (u64, u64)> + '_ {
+    state
+        .running_opens
+        .iter()
+        .filter_map(|o| o.kick.as_ref().map(|k| k.1))
 }
 
 /// Runs a job on a lane's thread; the result its completion carries.
