@@ -4,19 +4,43 @@
 mod common;
 
 use std::fs;
+use std::path::PathBuf;
 
 use common::{
     assert_fails_with, assert_no_temporaries, listing, pattern, run, write_file, Mount, Scratch,
 };
 
+/// A scratch directory with a tmpfs of `size` mounted at its `small`. Fields drop in order:
+/// the mount before the directory under it.
+struct Full {
+    _mount: Mount,
+    small: PathBuf,
+    scratch: Scratch,
+}
+
+/// `Full`, or `None` (the skip printed) where the tmpfs cannot be mounted.
+fn full_fs(tag: &str, size: &str) -> Option<Full> {
+    let scratch = Scratch::new(tag);
+    let small = scratch.join("small");
+    match Mount::new("tmpfs", size, &small) {
+        Ok(mount) => Some(Full {
+            _mount: mount,
+            small,
+            scratch,
+        }),
+        Err(reason) => {
+            common::skip(reason);
+            None
+        }
+    }
+}
+
 #[test]
 fn a_file_larger_than_the_filesystem() {
-    let scratch = Scratch::new("enospc-file");
-    let small = scratch.join("small");
-    let _mount = match Mount::new("tmpfs", "size=1m", &small) {
-        Ok(m) => m,
-        Err(reason) => return common::skip(reason),
+    let Some(full) = full_fs("enospc-file", "size=1m") else {
+        return;
     };
+    let (scratch, small) = (&full.scratch, &full.small);
     let src = scratch.join("big");
     write_file(&src, &pattern(4 << 20, 9));
     let dst = small.join("big");
@@ -35,12 +59,10 @@ fn a_file_larger_than_the_filesystem() {
 
 #[test]
 fn a_tree_that_runs_out_of_space_midway() {
-    let scratch = Scratch::new("enospc-tree");
-    let small = scratch.join("small");
-    let _mount = match Mount::new("tmpfs", "size=1m", &small) {
-        Ok(m) => m,
-        Err(reason) => return common::skip(reason),
+    let Some(full) = full_fs("enospc-tree", "size=1m") else {
+        return;
     };
+    let (scratch, small) = (&full.scratch, &full.small);
     let src = scratch.join("src");
     fs::create_dir(&src).expect("mkdir");
     for i in 0..40 {
@@ -67,12 +89,10 @@ fn a_tree_that_runs_out_of_space_midway() {
 #[test]
 fn in_kernel_copies_that_run_out_of_space() {
     for (size, mount_size) in [(600 << 10, "size=1m"), (9 << 20, "size=12m")] {
-        let scratch = Scratch::new("enospc-kernel");
-        let small = scratch.join("small");
-        let _mount = match Mount::new("tmpfs", mount_size, &small) {
-            Ok(m) => m,
-            Err(reason) => return common::skip(reason),
+        let Some(full) = full_fs("enospc-kernel", mount_size) else {
+            return;
         };
+        let small = &full.small;
         let src = small.join("src");
         write_file(&src, &pattern(size, 3));
         let dst = small.join("copy");
@@ -90,12 +110,10 @@ fn in_kernel_copies_that_run_out_of_space() {
 /// file is gone.
 #[test]
 fn a_fifo_spliced_into_a_full_filesystem() {
-    let scratch = Scratch::new("enospc-splice");
-    let small = scratch.join("small");
-    let _mount = match Mount::new("tmpfs", "size=1m", &small) {
-        Ok(m) => m,
-        Err(reason) => return common::skip(reason),
+    let Some(full) = full_fs("enospc-splice", "size=1m") else {
+        return;
     };
+    let (scratch, small) = (&full.scratch, &full.small);
     let fifo = scratch.join("fifo");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
