@@ -51,9 +51,9 @@ fn a_file_larger_than_the_filesystem() {
     );
     assert_fails_with(&out, &expected);
     assert!(
-        listing(&small).is_empty(),
+        listing(small).is_empty(),
         "left behind: {:?}",
-        listing(&small)
+        listing(small)
     );
 }
 
@@ -70,7 +70,7 @@ fn a_tree_that_runs_out_of_space_midway() {
     }
     let out = run([std::path::Path::new("-r"), &src, &small.join("copy")]);
     assert_fails_with(&out, "No space left on device");
-    assert_no_temporaries(&small);
+    assert_no_temporaries(small);
     // What did get copied is whole.
     for rel in listing(&small.join("copy")) {
         let copied = fs::read(small.join("copy").join(&rel)).expect("read copy");
@@ -102,7 +102,7 @@ fn in_kernel_copies_that_run_out_of_space() {
             dst.display()
         );
         assert_fails_with(&out, &expected);
-        assert_eq!(listing(&small), [std::path::PathBuf::from("src")], "{size}");
+        assert_eq!(listing(small), [std::path::PathBuf::from("src")], "{size}");
     }
 }
 
@@ -138,8 +138,8 @@ fn a_fifo_spliced_into_a_full_filesystem() {
     );
     assert_fails_with(&out, &expected);
     assert!(
-        listing(&small).is_empty(),
+        listing(small).is_empty(),
         "left behind: {:?}",
-        listing(&small)
+        listing(small)
     );
 }
