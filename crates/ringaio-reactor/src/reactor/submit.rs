@@ -109,11 +109,12 @@ impl Inner {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
         match self.route(iocb) {
-            // Timers skip the queue into their own reserve: a ring full of requests that
-            // never finish (pipe reads) must not stop a timeout from firing.
+            // Timers and fd installs skip the queue into their own reserve: a ring full of
+            // requests that never finish (pipe reads) must not stop a timeout from firing,
+            // nor hang a direct file's `as_fd` (whose install waits on the ring).
             Route::Ring
                 if (self.in_kernel < self.budget && self.queue.is_empty())
-                    || (iocb.opcode == Opcode::Timeout && self.in_kernel < self.timer_limit()) =>
+                    || (takes_reserve(iocb.opcode) && self.in_kernel < self.timer_limit()) =>
             {
                 self.submit_to_ring(iocb, task)
             }
@@ -154,7 +155,8 @@ impl Inner {
         }
     }
 
-    /// Most requests in the ring when the new one is a timer: the budget plus the reserve.
+    /// Most requests in the ring when the new one is a timer or an fd install: the budget
+    /// plus the reserve.
     pub(super) fn timer_limit(&self) -> usize {
         let half = self.ring.as_ref().map_or(0, |r| r.cq_entries() / 2);
         half.saturating_sub(1).max(self.budget)
@@ -201,4 +203,10 @@ impl Inner {
             }
         }
     }
+}
+
+/// Whether `op` may go past the budget into the reserve: requests that finish promptly
+/// whatever else is in flight, and that something waits on to make progress.
+fn takes_reserve(op: Opcode) -> bool {
+    matches!(op, Opcode::Timeout | Opcode::FixedFdInstall)
 }
