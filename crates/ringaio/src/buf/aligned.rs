@@ -14,7 +14,6 @@ use super::{IoBuf, IoBufMut};
 /// registered-buffer table when it is an `AlignedBuf` that has (or now takes) one there,
 /// and the ring runs both the plain and the fixed opcode.
 #[inline]
-#[inline]
 pub(crate) fn on_registered_slot<B: IoBuf>(buf: &mut B, reactor: &Reactor, iocb: &mut Iocb) {
     // First what the buffer is: for every type but `AlignedBuf` (a `Vec`), a constant `None`
     // that leaves nothing of this function in the read's submit path.
