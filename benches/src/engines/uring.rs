@@ -37,8 +37,8 @@ impl UringEngine {
         }
     }
 
-    /// The loop on `Vec<u8>` buffers, each made as `ringaio-vec` makes its own
-    /// (`w.buffer(i).to_vec()`). Refuses `--fixed` and `--direct`, as `ringaio-vec` does.
+    /// The loop on `Vec<u8>` buffers, made as `ringaio-vec` makes its own
+    /// ([`Workload::vec_buffers`]). Refuses `--fixed` and `--direct`, as `ringaio-vec` does.
     pub(crate) fn new_vec(w: &Workload) -> io::Result<UringEngine> {
         if w.fixed || w.direct {
             return Err(super::unsupported("uring-vec", "--fixed or --direct"));
@@ -98,7 +98,7 @@ impl Engine for UringEngine {
             _ => Vec::new(),
         };
         let mut vecs: Vec<Vec<u8>> = match file {
-            Some(_) if self.vec => (0..qd).map(|i| w.buffer(i as u64).to_vec()).collect(),
+            Some(_) if self.vec => w.vec_buffers(qd),
             _ => Vec::new(),
         };
         let ring = IoUring::new(w.ring_entries())?;
