@@ -115,6 +115,9 @@ pub(crate) enum EngineKind {
     RingaioDirect,
     /// A hand-written loop on the io-uring crate: the reference.
     Uring,
+    /// The hand-written loop reading into plain `Vec<u8>` buffers, made as `ringaio-vec`
+    /// makes them: the kernel copies into a heap buffer's alignment, not a page's.
+    UringVec,
     /// tokio-uring, one task per queue slot.
     TokioUring,
     /// monoio on io_uring, one task per queue slot.
@@ -151,6 +154,7 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
     }
     match kind {
         EngineKind::Uring => Ok(Box::new(uring::UringEngine::new(w))),
+        EngineKind::UringVec => Ok(Box::new(uring::UringEngine::new_vec(w).map_err(msg)?)),
         EngineKind::Std => Ok(Box::new(std_pread::StdEngine::new(w).map_err(msg)?)),
         #[cfg(feature = "ringaio-engine")]
         EngineKind::Ringaio => Ok(Box::new(
@@ -190,7 +194,7 @@ pub(crate) fn create(kind: EngineKind, w: &Workload) -> Result<Box<dyn Engine>, 
 /// True if `kind`'s cargo feature is on in this build.
 fn is_built(kind: EngineKind) -> bool {
     match kind {
-        EngineKind::Uring | EngineKind::Std | EngineKind::StdFs => true,
+        EngineKind::Uring | EngineKind::UringVec | EngineKind::Std | EngineKind::StdFs => true,
         EngineKind::Ringaio
         | EngineKind::RingaioFallback
         | EngineKind::RingaioMultishot
@@ -236,7 +240,9 @@ fn not_built(kind: EngineKind) -> String {
         EngineKind::Monoio => ("monoio", "monoio", "--features peers"),
         EngineKind::Glommio => ("glommio", "glommio", "--features peers"),
         EngineKind::Tokio => ("tokio", "tokio", "--features peers"),
-        EngineKind::Uring | EngineKind::Std | EngineKind::StdFs => unreachable!("always built"),
+        EngineKind::Uring | EngineKind::UringVec | EngineKind::Std | EngineKind::StdFs => {
+            unreachable!("always built")
+        }
     };
     format!(
         "engine `{name}` is not built in: enable the cargo feature `{feature}`, e.g.\n  \

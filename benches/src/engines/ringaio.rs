@@ -108,6 +108,12 @@ impl Engine for RingaioEngine {
             } else {
                 None
             };
+            // All at once, before the tasks: laid out as `uring-vec`'s.
+            let mut vecs = match (vec, &file) {
+                (true, Some(_)) => w.vec_buffers(w.iodepth),
+                _ => Vec::new(),
+            }
+            .into_iter();
             let rec = Recorder::new();
             let start = Instant::now();
             let deadline = start + d;
@@ -127,7 +133,9 @@ impl Engine for RingaioEngine {
                             spawn_rw(file, buf, offsets, write, ops, deadline, rec)
                         }
                         None if vec => {
-                            let buf: Vec<u8> = w.buffer(i).to_vec();
+                            let buf = vecs
+                                .next()
+                                .ok_or_else(|| io::Error::other("vec buffers missing"))?;
                             let ops = (File::write_at, File::read_at);
                             spawn_rw(file, buf, offsets, write, ops, deadline, rec)
                         }

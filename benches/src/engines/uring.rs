@@ -20,6 +20,8 @@ use crate::workload::{AlignedBuf, Workload};
 #[derive(Debug)]
 pub(crate) struct UringEngine {
     name: String,
+    /// Plain `Vec<u8>` buffers (`uring-vec`) instead of page-aligned ones.
+    vec: bool,
 }
 
 impl UringEngine {
@@ -31,7 +33,20 @@ impl UringEngine {
         };
         UringEngine {
             name: name.to_owned(),
+            vec: false,
         }
+    }
+
+    /// The loop on `Vec<u8>` buffers, made as `ringaio-vec` makes its own
+    /// ([`Workload::vec_buffers`]). Refuses `--fixed` and `--direct`, as `ringaio-vec` does.
+    pub(crate) fn new_vec(w: &Workload) -> io::Result<UringEngine> {
+        if w.fixed || w.direct {
+            return Err(super::unsupported("uring-vec", "--fixed or --direct"));
+        }
+        Ok(UringEngine {
+            name: "uring-vec".to_owned(),
+            vec: true,
+        })
     }
 }
 
@@ -79,8 +94,12 @@ impl Engine for UringEngine {
         };
         // Declared before the ring so they are dropped after it.
         let mut bufs: Vec<AlignedBuf> = match file {
-            Some(_) => (0..qd).map(|i| w.buffer(i as u64)).collect(),
-            None => Vec::new(),
+            Some(_) if !self.vec => (0..qd).map(|i| w.buffer(i as u64)).collect(),
+            _ => Vec::new(),
+        };
+        let mut vecs: Vec<Vec<u8>> = match file {
+            Some(_) if self.vec => w.vec_buffers(qd),
+            _ => Vec::new(),
         };
         let ring = IoUring::new(w.ring_entries())?;
         let op = match (&file, w.rw.is_write(), w.fixed) {
@@ -96,12 +115,17 @@ impl Engine for UringEngine {
             (Some(f), false, false) => Op::Read(types::Fd(f.as_raw_fd())),
             (Some(f), true, false) => Op::Write(types::Fd(f.as_raw_fd())),
         };
-        let ptrs: Vec<*mut u8> = bufs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+        let ptrs: Vec<*mut u8> = bufs
+            .iter_mut()
+            .map(|b| b.as_mut_ptr())
+            .chain(vecs.iter_mut().map(|v| v.as_mut_ptr()))
+            .collect();
         let result = drive(ring, op, &ptrs, w, d);
         if result.is_err() {
             // After a failed submit_and_wait the kernel may still own some buffers:
             // leak them rather than free them (an error ends the run anyway).
             std::mem::forget(bufs);
+            std::mem::forget(vecs);
         }
         result
     }

@@ -64,6 +64,7 @@ pub struct Iocb {
 }
 
 impl Iocb {
+    #[inline]
     fn new(opcode: Opcode, fd: Target) -> Iocb {
         Iocb {
             opcode,
@@ -83,31 +84,37 @@ impl Iocb {
     }
 
     /// A request that does nothing and completes with 0.
+    #[inline]
     pub fn noop() -> Iocb {
         Iocb::new(Opcode::Noop, Target::Fd(-1))
     }
 
     /// Read up to `len` bytes at `offset` into `buf`.
+    #[inline]
     pub fn pread(fd: Target, buf: *mut u8, len: usize, offset: u64) -> Iocb {
         Iocb::rw(Opcode::Pread, fd, buf as u64, len as u64, offset)
     }
 
     /// Write up to `len` bytes at `offset` from `buf`.
+    #[inline]
     pub fn pwrite(fd: Target, buf: *const u8, len: usize, offset: u64) -> Iocb {
         Iocb::rw(Opcode::Pwrite, fd, buf as u64, len as u64, offset)
     }
 
     /// Read at `offset` into the `nr` iovecs at `iov`.
+    #[inline]
     pub fn preadv(fd: Target, iov: *const libc::iovec, nr: usize, offset: u64) -> Iocb {
         Iocb::rw(Opcode::Preadv, fd, iov as u64, nr as u64, offset)
     }
 
     /// Write at `offset` from the `nr` iovecs at `iov`.
+    #[inline]
     pub fn pwritev(fd: Target, iov: *const libc::iovec, nr: usize, offset: u64) -> Iocb {
         Iocb::rw(Opcode::Pwritev, fd, iov as u64, nr as u64, offset)
     }
 
     /// Read into `buf`, which lies inside registered buffer `index`.
+    #[inline]
     pub fn read_fixed(fd: Target, buf: *mut u8, len: usize, offset: u64, index: u16) -> Iocb {
         let mut iocb = Iocb::rw(Opcode::ReadFixed, fd, buf as u64, len as u64, offset);
         iocb.buf_index = index;
@@ -115,12 +122,14 @@ impl Iocb {
     }
 
     /// Write from `buf`, which lies inside registered buffer `index`.
+    #[inline]
     pub fn write_fixed(fd: Target, buf: *const u8, len: usize, offset: u64, index: u16) -> Iocb {
         let mut iocb = Iocb::rw(Opcode::WriteFixed, fd, buf as u64, len as u64, offset);
         iocb.buf_index = index;
         iocb
     }
 
+    #[inline]
     fn rw(opcode: Opcode, fd: Target, addr: u64, len: u64, offset: u64) -> Iocb {
         let mut iocb = Iocb::new(opcode, fd);
         iocb.addr = addr;
@@ -131,6 +140,7 @@ impl Iocb {
     }
 
     /// Flush the file's data and metadata (`datasync == false`) or just its data.
+    #[inline]
     pub fn fsync(fd: Target, datasync: bool) -> Iocb {
         let op = if datasync {
             Opcode::Fdsync
@@ -141,6 +151,7 @@ impl Iocb {
     }
 
     /// Wait once for `events` (`POLLIN`, ...) on `fd`; the result is the ready mask.
+    #[inline]
     pub fn poll(fd: Target, events: u32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Poll, fd);
         iocb.flags = events;
@@ -148,6 +159,7 @@ impl Iocb {
     }
 
     /// Open `path` relative to `dirfd` (`libc::AT_FDCWD` for the working directory).
+    #[inline]
     pub fn openat(dirfd: RawFd, path: &CStr, flags: i32, mode: u32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Openat, Target::Fd(dirfd));
         iocb.addr = path.as_ptr() as u64;
@@ -160,6 +172,7 @@ impl Iocb {
     /// fd in the process's table): into slot `index`, or with [`FILE_INDEX_ALLOC`] into any
     /// free slot of the table's allocation range, whose index is then the result. The SQE's
     /// `file_index` travels in `len` (slot + 1, or `FILE_INDEX_ALLOC`). Ring only.
+    #[inline]
     pub fn openat_direct(dirfd: RawFd, path: &CStr, flags: i32, mode: u32, index: u32) -> Iocb {
         let mut iocb = Iocb::openat(dirfd, path, flags, mode);
         iocb.len = if index == FILE_INDEX_ALLOC {
@@ -178,11 +191,13 @@ impl Iocb {
     }
 
     /// A real fd (`O_CLOEXEC`) for registered-file slot `index` (`IORING_OP_FIXED_FD_INSTALL`).
+    #[inline]
     pub fn fixed_fd_install(index: u32) -> Iocb {
         Iocb::new(Opcode::FixedFdInstall, Target::Fixed(index))
     }
 
     /// A timeout of the relative time at `ts` for the request linked before it.
+    #[inline]
     pub fn link_timeout(ts: *const crate::Timespec) -> Iocb {
         let mut iocb = Iocb::new(Opcode::LinkTimeout, Target::Fd(-1));
         iocb.addr = ts as u64;
@@ -190,11 +205,13 @@ impl Iocb {
     }
 
     /// Close `fd` (a registered-file slot: empties the slot and drops its file).
+    #[inline]
     pub fn close(fd: Target) -> Iocb {
         Iocb::new(Opcode::Close, fd)
     }
 
     /// `statx(dirfd, path, flags, mask, out)`; with `AT_EMPTY_PATH` and `c""` it stats `dirfd`.
+    #[inline]
     pub fn statx(dirfd: RawFd, path: &CStr, flags: i32, mask: u32, out: *mut libc::statx) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Statx, Target::Fd(dirfd));
         iocb.addr = path.as_ptr() as u64;
@@ -205,6 +222,7 @@ impl Iocb {
     }
 
     /// Allocate (or with `mode`, punch, zero, ...) `len` bytes at `offset`.
+    #[inline]
     pub fn fallocate(fd: Target, mode: i32, offset: u64, len: u64) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Fallocate, fd);
         iocb.flags = mode as u32;
@@ -214,6 +232,7 @@ impl Iocb {
     }
 
     /// Truncate (or extend) the file to `len` bytes.
+    #[inline]
     pub fn ftruncate(fd: Target, len: u64) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Ftruncate, fd);
         iocb.len = len;
@@ -223,6 +242,7 @@ impl Iocb {
     /// Move up to `len` bytes from `fd_in` (at `off_in`, or from its file position with
     /// `None`) to `fd_out` (likewise) with `splice(2)`; one of the two must be a pipe.
     /// `flags` are `SPLICE_F_*`.
+    #[inline]
     pub fn splice(
         fd_in: RawFd,
         off_in: Option<u64>,
@@ -242,6 +262,7 @@ impl Iocb {
 
     /// Copy up to `len` bytes from `fd_in` at `off_in` to `fd_out` at `off_out` inside the
     /// kernel (`copy_file_range(2)`; always on the blocking pool).
+    #[inline]
     pub fn copy_file_range(
         fd_in: RawFd,
         off_in: u64,
@@ -258,6 +279,7 @@ impl Iocb {
     }
 
     /// Remove `path` (a directory with `AT_REMOVEDIR`).
+    #[inline]
     pub fn unlinkat(dirfd: RawFd, path: &CStr, flags: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Unlinkat, Target::Fd(dirfd));
         iocb.addr = path.as_ptr() as u64;
@@ -266,6 +288,7 @@ impl Iocb {
     }
 
     /// Rename `old` (relative to `olddir`) to `new` (relative to `newdir`).
+    #[inline]
     pub fn renameat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: u32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Renameat, Target::Fd(olddir));
         iocb.addr = old.as_ptr() as u64;
@@ -276,6 +299,7 @@ impl Iocb {
     }
 
     /// Create directory `path` with `mode`.
+    #[inline]
     pub fn mkdirat(dirfd: RawFd, path: &CStr, mode: u32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Mkdirat, Target::Fd(dirfd));
         iocb.addr = path.as_ptr() as u64;
@@ -285,6 +309,7 @@ impl Iocb {
 
     /// Advise the kernel about `len` bytes at `offset` (0: to the end of the file; at most
     /// `u32::MAX`, the SQE's length field): `advice` is a `POSIX_FADV_*` value.
+    #[inline]
     pub fn fadvise(fd: Target, offset: u64, len: u64, advice: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Fadvise, fd);
         iocb.offset = offset as i64;
@@ -295,6 +320,7 @@ impl Iocb {
 
     /// `sync_file_range` of `len` bytes at `offset` (0: to the end of the file; at most
     /// `u32::MAX`) with `SYNC_FILE_RANGE_*` `flags`.
+    #[inline]
     pub fn sync_file_range(fd: Target, offset: u64, len: u64, flags: u32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::SyncFileRange, fd);
         iocb.offset = offset as i64;
@@ -304,6 +330,7 @@ impl Iocb {
     }
 
     /// Create a symbolic link `linkpath` (relative to `newdir`) pointing at `target`.
+    #[inline]
     pub fn symlinkat(target: &CStr, newdir: RawFd, linkpath: &CStr) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Symlinkat, Target::Fd(newdir));
         iocb.addr = target.as_ptr() as u64;
@@ -313,6 +340,7 @@ impl Iocb {
 
     /// Create a hard link `new` (relative to `newdir`) to `old` (relative to `olddir`);
     /// `flags` may hold `AT_SYMLINK_FOLLOW`.
+    #[inline]
     pub fn linkat(olddir: RawFd, old: &CStr, newdir: RawFd, new: &CStr, flags: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Linkat, Target::Fd(olddir));
         iocb.addr = old.as_ptr() as u64;
@@ -323,6 +351,7 @@ impl Iocb {
     }
 
     /// Fire after the relative time at `ts` (completes with `-ETIME`).
+    #[inline]
     pub fn timeout(ts: *const crate::Timespec) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Timeout, Target::Fd(-1));
         iocb.addr = ts as u64;
@@ -330,6 +359,7 @@ impl Iocb {
     }
 
     /// Cancel the request submitted with user data `target`.
+    #[inline]
     pub fn async_cancel(target: u64) -> Iocb {
         let mut iocb = Iocb::new(Opcode::AsyncCancel, Target::Fd(-1));
         iocb.addr = target;
@@ -338,6 +368,7 @@ impl Iocb {
 
     /// A new socket (`socket(2)`); `ty` may carry `SOCK_NONBLOCK` and `SOCK_CLOEXEC`.
     /// The domain travels in `fd2`, the type in `flags`, the protocol in `mode`.
+    #[inline]
     pub fn socket(domain: i32, ty: i32, protocol: i32) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Socket, Target::Fd(-1));
         iocb.fd2 = domain;
@@ -347,6 +378,7 @@ impl Iocb {
     }
 
     /// Connect `fd` to the `len`-byte socket address at `addr`.
+    #[inline]
     pub fn connect(fd: Target, addr: *const libc::sockaddr, len: libc::socklen_t) -> Iocb {
         let mut iocb = Iocb::new(Opcode::Connect, fd);
         iocb.addr = addr as u64;
@@ -356,6 +388,7 @@ impl Iocb {
 
     /// Accept a connection on listener `fd`, its peer's address written to `addr` (room and
     /// written length in `*addr_len`) unless `addr` is null; `flags` are `accept4(2)`'s.
+    #[inline]
     pub fn accept(
         fd: Target,
         addr: *mut libc::sockaddr,
@@ -370,27 +403,32 @@ impl Iocb {
     }
 
     /// Accept every connection on listener `fd`, one completion each (no peer addresses).
+    #[inline]
     pub fn accept_multi(fd: Target, flags: i32) -> Iocb {
         Iocb::flagged(Opcode::AcceptMulti, fd, flags)
     }
 
     /// Send `len` bytes from `buf`; `flags` are `send(2)`'s (`MSG_NOSIGNAL`, ...).
+    #[inline]
     pub fn send(fd: Target, buf: *const u8, len: usize, flags: i32) -> Iocb {
         Iocb::transfer(Opcode::Send, fd, buf as u64, len as u64, flags)
     }
 
     /// Receive up to `len` bytes into `buf`; `flags` are `recv(2)`'s.
+    #[inline]
     pub fn recv(fd: Target, buf: *mut u8, len: usize, flags: i32) -> Iocb {
         Iocb::transfer(Opcode::Recv, fd, buf as u64, len as u64, flags)
     }
 
     /// Zero-copy send of `len` bytes from `buf` (two completions: the result, then the
     /// notification that the kernel let go of the buffer).
+    #[inline]
     pub fn send_zc(fd: Target, buf: *const u8, len: usize, flags: i32) -> Iocb {
         Iocb::transfer(Opcode::SendZc, fd, buf as u64, len as u64, flags)
     }
 
     /// Receive message after message into buffers of provided buffer ring `group`.
+    #[inline]
     pub fn recv_multi(fd: Target, group: u16, flags: i32) -> Iocb {
         let mut iocb = Iocb::flagged(Opcode::RecvMulti, fd, flags);
         iocb.buf_index = group;
@@ -398,16 +436,19 @@ impl Iocb {
     }
 
     /// `sendmsg(2)` of the `msghdr` at `msg`.
+    #[inline]
     pub fn sendmsg(fd: Target, msg: *const libc::msghdr, flags: i32) -> Iocb {
         Iocb::transfer(Opcode::SendMsg, fd, msg as u64, 0, flags)
     }
 
     /// `recvmsg(2)` into the `msghdr` at `msg`.
+    #[inline]
     pub fn recvmsg(fd: Target, msg: *mut libc::msghdr, flags: i32) -> Iocb {
         Iocb::transfer(Opcode::RecvMsg, fd, msg as u64, 0, flags)
     }
 
     /// A socket transfer: as a read or write at offset 0, with `flags` (`MSG_*`).
+    #[inline]
     fn transfer(opcode: Opcode, fd: Target, addr: u64, len: u64, flags: i32) -> Iocb {
         Iocb {
             flags: flags as u32,
@@ -416,6 +457,7 @@ impl Iocb {
     }
 
     /// A request on `fd` that takes nothing but `flags`.
+    #[inline]
     fn flagged(opcode: Opcode, fd: Target, flags: i32) -> Iocb {
         Iocb {
             flags: flags as u32,
@@ -424,11 +466,13 @@ impl Iocb {
     }
 
     /// Shut down one or both directions of `fd` (`SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`).
+    #[inline]
     pub fn shutdown(fd: Target, how: i32) -> Iocb {
         Iocb::flagged(Opcode::Shutdown, fd, how)
     }
 
     /// This request with `data` as its token.
+    #[inline]
     pub fn with_data(mut self, data: u64) -> Iocb {
         self.data = data;
         self
@@ -436,6 +480,7 @@ impl Iocb {
 
     /// This plain read or write on registered buffer `index` (`ReadFixed` / `WriteFixed`,
     /// same buffer, length and offset); any other request unchanged.
+    #[inline]
     pub fn on_fixed_buffer(mut self, index: u16) -> Iocb {
         if let Some(fixed) = self.opcode.with_fixed_buffer() {
             self.opcode = fixed;
@@ -445,12 +490,14 @@ impl Iocb {
     }
 
     /// This request with `RWF_*` flags.
+    #[inline]
     pub fn with_rw_flags(mut self, rw_flags: i32) -> Iocb {
         self.rw_flags = rw_flags;
         self
     }
 
     /// The path pointer as a C string pointer (null when unset).
+    #[inline]
     pub fn path(&self) -> *const libc::c_char {
         self.addr as usize as *const libc::c_char
     }
@@ -609,6 +656,7 @@ impl Iocb {
 }
 
 impl Default for Iocb {
+    #[inline]
     fn default() -> Iocb {
         Iocb::noop()
     }

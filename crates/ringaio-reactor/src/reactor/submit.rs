@@ -77,7 +77,7 @@ impl Inner {
         let id = if fast {
             self.submit_to_ring(iocb, task)
         } else {
-            self.submit_slow(iocb, task)
+            self.submit_slow(*iocb, task)
         }?;
         self.counters.submitted += 1;
         Ok(id)
@@ -96,8 +96,11 @@ impl Inner {
         Ok(key)
     }
 
+    /// Every other case. The iocb comes by value: only this path needs it in memory, so the
+    /// fast path keeps the request an operation built in registers.
     #[inline(never)]
-    pub(super) fn submit_slow(&mut self, iocb: &Iocb, task: u32) -> io::Result<Id> {
+    pub(super) fn submit_slow(&mut self, iocb: Iocb, task: u32) -> io::Result<Id> {
+        let iocb = &iocb;
         if self.shut {
             return Err(shut_down_error());
         }

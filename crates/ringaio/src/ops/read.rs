@@ -19,6 +19,7 @@ pub(crate) struct Read<B> {
 
 impl<B: IoBufMut> Read<B> {
     /// Reads at file offset `pos` into `buf[at..bytes_total]` (at most `MAX_RW_COUNT` bytes).
+    #[inline]
     pub(crate) fn new(fd: &SharedFd, buf: B, at: usize, pos: u64) -> Read<B> {
         Read {
             fd: fd.clone(),
@@ -32,6 +33,7 @@ impl<B: IoBufMut> Read<B> {
 impl<B: IoBufMut> Read<B> {
     /// Where in the buffer the bytes go, within its room (a buffer may report less room than
     /// when the read was made).
+    #[inline]
     fn start(&self) -> usize {
         self.at.min(self.buf.bytes_total())
     }
@@ -41,6 +43,7 @@ impl<B: IoBufMut> Read<B> {
 unsafe impl<B: IoBufMut> Operation for Read<B> {
     type Output = (io::Result<usize>, B);
 
+    #[inline]
     fn iocb(&mut self) -> Iocb {
         let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
@@ -48,6 +51,7 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         Iocb::pread(self.fd.target_for(Opcode::Pread), ptr, len, self.pos)
     }
 
+    #[inline]
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
         let mut iocb = self.iocb();
         on_registered_slot(&mut self.buf, reactor, &mut iocb);

@@ -19,6 +19,7 @@ pub(crate) struct Write<B> {
 
 impl<B: IoBuf> Write<B> {
     /// Writes `buf[at..bytes_init]` (at most `MAX_RW_COUNT` bytes) at file offset `pos`.
+    #[inline]
     pub(crate) fn new(fd: &SharedFd, buf: B, at: usize, pos: u64) -> Write<B> {
         Write {
             fd: fd.clone(),
@@ -33,6 +34,7 @@ impl<B: IoBuf> Write<B> {
 unsafe impl<B: IoBuf> Operation for Write<B> {
     type Output = (io::Result<usize>, B);
 
+    #[inline]
     fn iocb(&mut self) -> Iocb {
         let at = self.at.min(self.buf.bytes_init());
         let len = (self.buf.bytes_init() - at).min(MAX_RW_COUNT as usize);
@@ -40,12 +42,14 @@ unsafe impl<B: IoBuf> Operation for Write<B> {
         Iocb::pwrite(self.fd.target_for(Opcode::Pwrite), ptr, len, self.pos)
     }
 
+    #[inline]
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
         let mut iocb = self.iocb();
         on_registered_slot(&mut self.buf, reactor, &mut iocb);
         iocb
     }
 
+    #[inline]
     fn complete(self, result: io::Result<u32>) -> Self::Output {
         (result.map(|n| n as usize), self.buf)
     }
