@@ -1,4 +1,4 @@
-//! `pread` into an owned buffer.
+//! `pread` into an owned buffer, or `read` at the file position.
 
 use std::io;
 
@@ -14,7 +14,8 @@ pub(crate) struct Read<B> {
     buf: B,
     /// Where in the buffer the bytes go.
     at: usize,
-    pos: u64,
+    /// The file offset; `None`: the file position, moved on by the read.
+    pos: Option<u64>,
 }
 
 impl<B: IoBufMut> Read<B> {
@@ -24,7 +25,18 @@ impl<B: IoBufMut> Read<B> {
             fd: fd.clone(),
             buf,
             at,
-            pos,
+            pos: Some(pos),
+        }
+    }
+
+    /// Reads at the file position into `buf[at..bytes_total]`, moving the position on
+    /// (`read(2)`): for a file only this request uses, say a lent slot of `fs::read`.
+    pub(crate) fn at_position(fd: &SharedFd, buf: B, at: usize) -> Read<B> {
+        Read {
+            fd: fd.clone(),
+            buf,
+            at,
+            pos: None,
         }
     }
 }
@@ -45,7 +57,11 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
-        Iocb::pread(self.fd.target_for(Opcode::Pread), ptr, len, self.pos)
+        let target = self.fd.target_for(Opcode::Pread);
+        match self.pos {
+            Some(pos) => Iocb::pread(target, ptr, len, pos),
+            None => Iocb::read(target, ptr, len),
+        }
     }
 
     fn iocb_for(&mut self, reactor: &Reactor) -> Iocb {
