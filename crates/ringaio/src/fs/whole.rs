@@ -7,42 +7,36 @@ use std::rc::Rc;
 use ringaio_core::{Opcode, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
-use crate::buf::{BufResult, IoBuf, IoBufMut};
+use crate::buf::{BufResult, IoBuf};
 use crate::context;
 use crate::fd::SharedFd;
 use crate::fs::{cstring, File};
-use crate::link::{link, link3, Step};
+use crate::link::{link3, Step};
 use crate::op::Op;
-use crate::ops::{CloseOpened, OpenInto, OpenSlot, OpenedSlot, Read, ReservedSlot, Write};
+use crate::ops::{CloseOpened, OpenSlot, OpenedSlot, Read, ReservedSlot, Write};
 use crate::unblock::unblock;
 
-/// How much more room a plain read of [`read`] makes when the buffer is full.
+/// How much more room a read makes when the buffer is full and the file's size says nothing.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// The room of [`read`]'s first read, before it knows the file's size: 16 KiB, so that the
+/// The room of `read`'s first read, before it knows the file's size: 16 KiB, so that the
 /// common small file (source files, configuration, most files under `/usr/include`) is read
-/// whole by the one chain. A file that fits is left with at most half its buffer unused
-/// (the buffer is shrunk, in place, when more than half is).
+/// whole by one read, and its end seen by the next.
 const FIRST_READ: usize = 16 * 1024;
-
-/// The room of the read after each read that tells whether the file ended there (a result of
-/// 0), as `std::fs::read`'s probe.
-const PROBE: usize = 32;
 
 /// The whole contents of the file at `path`, read until a read returns 0, as
 /// `std::fs::read` (a file that grows while read, a FIFO, a `/proc` file).
 ///
-/// On the ring it is one batch of linked requests on a direct descriptor (no fd in the
-/// process, no `io_uring_register` call, nothing on the calling thread): open into a lent
-/// slot of the registered-file table → read up to 16 KiB → read up to 32 bytes more (run
-/// whatever the read's result), which returns 0 at the end of the file. A file that does not
-/// end there is read on in the same slot, its size asked once (`statx(2)` of the path: a
-/// hint for the buffer, as std's), until a read returns 0. The slot is then emptied by a
-/// close nobody waits for, which goes out with the next batch of requests. On the fallback
-/// backend, or with no free slot, it reads on a plain fd until a read returns 0.
+/// Each step is a request of its own, on the ring or the fallback's pool, with nothing on
+/// the calling thread for a file of up to 16 KiB: open (a plain fd, which never registers),
+/// read up to 16 KiB at the file position, read again (0 at the end), close (its error
+/// ignored, as std does). A larger file has its size asked once (`statx(2)` of the open fd, as
+/// std's) to size the rest. A buffer more than half empty is shrunk in place. (One linked
+/// chain on a direct descriptor costs more CPU per file than these separate requests on a
+/// plain fd, which batch with other tasks' requests: docs/benchmarks.md.)
 ///
-/// The open of a FIFO with no writer blocks (as std's does) in a kernel worker thread;
-/// dropping the future cancels it.
+/// The open of a FIFO with no writer blocks (as std's does) in a kernel worker thread (a
+/// blocking-pool thread on the fallback); dropping the future cancels it.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -60,10 +54,60 @@ const PROBE: usize = 32;
 /// not read); `InvalidInput` for a path with a NUL byte; `OutOfMemory` when the file is
 /// larger than memory can hold.
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    let path = path.as_ref();
-    match lend_slot(&[Opcode::Openat, Opcode::Pread, Opcode::Close]) {
-        Some(slot) => read_linked(path, slot).await,
-        None => read_plain(path).await,
+    let file = File::open(path).await?;
+    let fd = file.shared_fd();
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(FIRST_READ).map_err(out_of_memory)?;
+    let mut sized = false;
+    loop {
+        if buf.len() == buf.capacity() {
+            // The file's size, asked once, sizes the rest (as std's); that of a FIFO or a
+            // `/proc` file says nothing, and one that grows meanwhile takes more rounds.
+            let rest = match std::mem::replace(&mut sized, true) {
+                false => size_of(fd.raw()).saturating_sub(buf.len()),
+                true => 0,
+            };
+            match rest {
+                0 => buf.try_reserve(READ_CHUNK),
+                rest => buf.try_reserve_exact(rest),
+            }
+            .map_err(out_of_memory)?;
+        }
+        let at = buf.len();
+        let (res, back) = Op::new(Read::at_position(fd, buf, at)).await;
+        buf = back;
+        match res {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // As std, which ignores it: a close error says nothing about the bytes read.
+    let _ = file.close().await;
+    if buf.capacity() / 2 > buf.len() {
+        // Shrunk in place (a `realloc` to less): a small file keeps no 16 KiB buffer.
+        buf.shrink_to_fit();
+    }
+    Ok(buf)
+}
+
+fn out_of_memory(e: std::collections::TryReserveError) -> io::Error {
+    io::Error::new(io::ErrorKind::OutOfMemory, e)
+}
+
+/// The size of the regular file `fd` (a hint for the buffer, as std's); 0 for anything else.
+fn size_of(fd: std::os::fd::RawFd) -> usize {
+    // SAFETY: an all-zero statx is a valid value of the plain C struct.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    let mask = libc::STATX_TYPE | libc::STATX_SIZE;
+    // SAFETY: an empty C string path and a live statx, both only for the call.
+    let ret = unsafe { libc::statx(fd, c"".as_ptr(), libc::AT_EMPTY_PATH, mask, &mut st) };
+    let regular = ret == 0 && u32::from(st.stx_mode) & libc::S_IFMT == libc::S_IFREG;
+    if regular {
+        usize::try_from(st.stx_size).unwrap_or(usize::MAX)
+    } else {
+        0
     }
 }
 
@@ -74,123 +118,6 @@ fn lend_slot(ops: &[Opcode]) -> Option<(ReservedSlot, Rc<Reactor>)> {
         return None;
     }
     Some((ReservedSlot::take(&reactor)?, reactor))
-}
-
-/// The size of the regular file at `path` (following symlinks); `None` for anything else,
-/// or when it cannot be asked.
-fn regular_size(path: &Path) -> Option<u64> {
-    let path = cstring(path).ok()?;
-    // SAFETY: an all-zero statx is a valid value of the plain C struct.
-    let mut st: libc::statx = unsafe { std::mem::zeroed() };
-    let mask = libc::STATX_TYPE | libc::STATX_SIZE;
-    // SAFETY: `path` is a C string and `st` a live statx, both only for the call.
-    let ret = unsafe { libc::statx(libc::AT_FDCWD, path.as_ptr(), 0, mask, &mut st) };
-    let regular = ret == 0 && u32::from(st.stx_mode) & libc::S_IFMT == libc::S_IFREG;
-    regular.then_some(st.stx_size)
-}
-
-fn out_of_memory(e: std::collections::TryReserveError) -> io::Error {
-    io::Error::new(io::ErrorKind::OutOfMemory, e)
-}
-
-/// A read at the file position of `fd` into `buf`'s room, linked to the probe after it
-/// whatever its result.
-fn read_on(fd: &SharedFd, buf: Vec<u8>) -> Step<BufResult<usize, Vec<u8>>> {
-    let at = buf.len();
-    Step::new(Read::at_position(fd, buf, at)).always()
-}
-
-/// The probe: a read of up to `PROBE` bytes at the file position of `fd`.
-fn probe_on(fd: &SharedFd) -> Step<BufResult<usize, Vec<u8>>> {
-    Step::new(Read::at_position(fd, Vec::with_capacity(PROBE), 0))
-}
-
-/// `read` on a lent slot: the chain, then more reads and probes until a probe returns 0.
-async fn read_linked(
-    path: &Path,
-    (slot, reactor): (ReservedSlot, Rc<Reactor>),
-) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(FIRST_READ).map_err(out_of_memory)?;
-    let fd = SharedFd::lent_slot(slot.index(), &reactor);
-    let open =
-        Step::<io::Result<OpenedSlot>>::new(OpenInto::new(cstring(path)?, libc::O_RDONLY, 0, slot));
-    let (opened, read, probe) = link3(open, read_on(&fd, buf), probe_on(&fd)).await;
-    // Held to the end: its drop empties the slot, after the last read on it.
-    let _opened = opened?;
-    let (mut buf, mut ended) = settle(read, probe)?;
-    if !ended {
-        // The file's size, asked once, sizes the rest (as std's): an underestimate only
-        // costs more reads, and the size of a FIFO or a `/proc` file says nothing.
-        let size = regular_size(path).map_or(0, |size| usize::try_from(size).unwrap_or(usize::MAX));
-        let rest = size.saturating_sub(buf.len());
-        if rest > buf.capacity() - buf.len() {
-            buf.try_reserve_exact(rest).map_err(out_of_memory)?;
-        }
-    }
-    while !ended {
-        if buf.len() == buf.capacity() {
-            buf.try_reserve(READ_CHUNK).map_err(out_of_memory)?;
-        }
-        let (read, probe) = link(read_on(&fd, buf), probe_on(&fd)).await;
-        (buf, ended) = settle(read, probe)?;
-    }
-    Ok(fit(buf))
-}
-
-/// `buf`, shrunk (in place: a `realloc` to less) when more than half of it is unused.
-fn fit(mut buf: Vec<u8>) -> Vec<u8> {
-    if buf.capacity() / 2 > buf.len() {
-        buf.shrink_to_fit();
-    }
-    buf
-}
-
-/// The bytes after a read and its probe (the probe's appended), and whether the probe saw the
-/// end of the file; the first error but `Interrupted` (after which the loop reads again).
-fn settle(
-    (read, mut buf): BufResult<usize, Vec<u8>>,
-    (probed, probe): BufResult<usize, Vec<u8>>,
-) -> io::Result<(Vec<u8>, bool)> {
-    let interrupted = |e: &io::Error| e.kind() == io::ErrorKind::Interrupted;
-    match read {
-        Err(e) if !interrupted(&e) => return Err(e),
-        _ => {}
-    }
-    let ended = match probed {
-        Ok(0) => true,
-        Ok(_) => {
-            buf.try_reserve(probe.len()).map_err(out_of_memory)?;
-            buf.extend_from_slice(&probe);
-            false
-        }
-        Err(e) if interrupted(&e) => false,
-        Err(e) => return Err(e),
-    };
-    Ok((buf, ended))
-}
-
-/// `read` on a plain fd: reads until one returns 0.
-async fn read_plain(path: &Path) -> io::Result<Vec<u8>> {
-    let file = File::open(path).await?;
-    let mut buf = Vec::new();
-    loop {
-        if buf.len() == buf.capacity() {
-            buf.try_reserve(READ_CHUNK)
-                .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
-        }
-        let at = buf.len();
-        let (res, slice) = file.read_at(buf.slice_mut(at..), at as u64).await;
-        buf = slice.into_inner();
-        match res {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    file.close().await?;
-    Ok(fit(buf))
 }
 
 /// Creates (or truncates) the file at `path` and writes `contents` to it.

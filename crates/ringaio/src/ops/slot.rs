@@ -128,48 +128,6 @@ impl Drop for OpenedSlot {
     }
 }
 
-/// `openat` into a lent slot that the request keeps: its output is the slot, filled, as an
-/// [`OpenedSlot`] (or the error, the slot given back empty). When its waiter has left, the
-/// reactor keeps the request until the open has run and then drops it; then the slot may
-/// hold a file, and is emptied as an `OpenedSlot` would be. So a chain that links no close
-/// after the open can be dropped at any point.
-pub(crate) struct OpenInto {
-    open: OpenSlot,
-    slot: OpenedSlot,
-}
-
-impl OpenInto {
-    /// Opens `path` with `flags` and `mode` into `slot`, as [`OpenSlot::new`].
-    pub(crate) fn new(path: CString, flags: i32, mode: u32, slot: ReservedSlot) -> OpenInto {
-        OpenInto {
-            open: OpenSlot::new(path, flags, mode, &slot),
-            slot: OpenedSlot(Some(slot)),
-        }
-    }
-}
-
-// SAFETY: the request is `OpenSlot`'s, which points only into its own heap memory.
-unsafe impl Operation for OpenInto {
-    type Output = io::Result<OpenedSlot>;
-
-    crate::op::abandon_by_leaking!();
-
-    fn iocb(&mut self) -> Iocb {
-        self.open.iocb()
-    }
-
-    fn complete(mut self, result: io::Result<u32>) -> io::Result<OpenedSlot> {
-        let slot = OpenedSlot(self.slot.0.take());
-        match result {
-            Ok(_) => Ok(slot),
-            Err(e) => {
-                slot.give_back_empty();
-                Err(e)
-            }
-        }
-    }
-}
-
 /// The close that empties a lent slot (never cancelled by the reactor), then gives it back.
 /// Never linked after requests that can fail: it runs whatever came before it.
 pub(crate) struct CloseSlot {
