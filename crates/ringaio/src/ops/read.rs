@@ -9,13 +9,15 @@ use crate::buf::{no_room, on_registered_slot, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
-pub(crate) struct Read<B> {
+/// `AT_POSITION`: reads at the file position (`Read::at_position`), a type of its own so that
+/// the plain `pread`'s request is made without a branch.
+pub(crate) struct Read<B, const AT_POSITION: bool = false> {
     fd: SharedFd,
     buf: B,
     /// Where in the buffer the bytes go.
     at: usize,
-    /// The file offset; `None`: the file position, moved on by the read.
-    pos: Option<u64>,
+    /// The file offset (unused at the file position).
+    pos: u64,
 }
 
 impl<B: IoBufMut> Read<B> {
@@ -25,23 +27,25 @@ impl<B: IoBufMut> Read<B> {
             fd: fd.clone(),
             buf,
             at,
-            pos: Some(pos),
-        }
-    }
-
-    /// Reads at the file position into `buf[at..bytes_total]`, moving the position on
-    /// (`read(2)`): for a file only this request uses, say a lent slot of `fs::read`.
-    pub(crate) fn at_position(fd: &SharedFd, buf: B, at: usize) -> Read<B> {
-        Read {
-            fd: fd.clone(),
-            buf,
-            at,
-            pos: None,
+            pos,
         }
     }
 }
 
-impl<B: IoBufMut> Read<B> {
+impl<B: IoBufMut> Read<B, true> {
+    /// Reads at the file position into `buf[at..bytes_total]`, moving the position on
+    /// (`read(2)`): for a file whose position only these requests use (`fs::read`'s).
+    pub(crate) fn at_position(fd: &SharedFd, buf: B, at: usize) -> Read<B, true> {
+        Read {
+            fd: fd.clone(),
+            buf,
+            at,
+            pos: 0,
+        }
+    }
+}
+
+impl<B: IoBufMut, const AT_POSITION: bool> Read<B, AT_POSITION> {
     /// Where in the buffer the bytes go, within its room (a buffer may report less room than
     /// when the read was made).
     fn start(&self) -> usize {
@@ -50,7 +54,7 @@ impl<B: IoBufMut> Read<B> {
 }
 
 // SAFETY: the iocb points into `buf`, whose memory is stable (`IoBufMut`) and owned by self.
-unsafe impl<B: IoBufMut> Operation for Read<B> {
+unsafe impl<B: IoBufMut, const AT_POSITION: bool> Operation for Read<B, AT_POSITION> {
     type Output = (io::Result<usize>, B);
 
     fn iocb(&mut self) -> Iocb {
@@ -58,9 +62,10 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
         let target = self.fd.target_for(Opcode::Pread);
-        match self.pos {
-            Some(pos) => Iocb::pread(target, ptr, len, pos),
-            None => Iocb::read(target, ptr, len),
+        if AT_POSITION {
+            Iocb::read(target, ptr, len)
+        } else {
+            Iocb::pread(target, ptr, len, self.pos)
         }
     }
 
