@@ -355,3 +355,57 @@ fn a_write_to_a_slow_fifo_reader_delivers_every_byte() {
         slots_come_back(&rt, free, &format!("{backend:?}: the lent slot"));
     }
 }
+
+#[test]
+fn a_write_dropped_while_a_fifo_reader_stalls_closes_the_fifo() {
+    for backend in BACKENDS {
+        let rt = runtime(backend);
+        if rt.backend() != Backend::Uring {
+            // Known, and not `fs::write`'s: a named FIFO refuses `RWF_NOWAIT` (EOPNOTSUPP), so
+            // the pool's poller writes to it blocking, and that write cannot be cancelled.
+            eprintln!("skipped on the fallback: a write to a named FIFO cannot be cancelled there");
+            continue;
+        }
+        let free = rt.stats().file_slots_free;
+        let dir = TempDir::new(env!("CARGO_TARGET_TMPDIR"), "no-statx-fifo-stall");
+        let fifo = mkfifo(&dir, "fifo");
+        let (go, wait) = mpsc::channel::<()>();
+        let (opened, open) = mpsc::channel::<()>();
+        let reader_fifo = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut f = std::fs::File::open(reader_fifo).unwrap();
+            opened.send(()).unwrap();
+            // Stalls until the writer was dropped, then drains to the end.
+            wait.recv().unwrap();
+            let mut got = Vec::new();
+            f.read_to_end(&mut got).unwrap();
+            got.len()
+        });
+        let data = vec![5u8; 1 << 20];
+        rt.block_on(async {
+            let mut write = Box::pin(fs::write(&fifo, &data));
+            assert!(
+                poll_once(&mut write).await,
+                "{backend:?}: the reader stalls"
+            );
+            // Both ends open (dropped before, the write's open would leave the reader's
+            // waiting for a writer for ever).
+            wait_until("the reader to open", || open.try_recv().is_ok()).await;
+            // The chain's write (short: the pipe holds 64 KiB), the rest waiting.
+            for _ in 0..5 {
+                assert!(
+                    poll_once(&mut write).await,
+                    "{backend:?}: the reader stalls"
+                );
+                ringaio::nop().await.unwrap();
+            }
+            drop(write);
+            go.send(()).unwrap();
+            // The reader sees the end only once the dropped write's file is closed.
+            wait_until("the reader to see the end", || reader.is_finished()).await;
+        });
+        let got = reader.join().unwrap();
+        assert!(got < data.len(), "{backend:?}: {got} bytes");
+        slots_come_back(&rt, free, &format!("{backend:?}: the lent slot"));
+    }
+}
