@@ -1,8 +1,8 @@
-//! `fs::read` and `fs::write` as one linked chain on a direct descriptor (issue 16): every
-//! size reads back whole (the chain's first read, exactly it, one byte past it, far past
-//! it), errors come from the right step, the lent slot always comes back (also when the
-//! future is dropped mid-chain, on a FIFO with no writer), on both backends. A read's slot
-//! comes back when its close, which nobody waits for, has completed: the tests wait for it.
+//! `fs::read` and `fs::write` (issue 16; `fs::write` a linked chain on a lent slot, `fs::read`
+//! separate requests on a plain fd): every size reads back whole (around 32 KiB and far past
+//! it), errors come from the right step, the lent slots always come back (also when the
+//! future is dropped midway, on a FIFO with no writer), on both backends. A dropped chain's
+//! slot comes back when its close, which nobody waits for, has completed: the tests wait.
 
 use std::ffi::CString;
 use std::future::Future;
