@@ -14,7 +14,7 @@ use crate::{Iocb, Opcode, Target};
 ///
 /// | opcode | system call |
 /// | --- | --- |
-/// | `Pread`, `ReadFixed` | `pread`, or `preadv2` when `rw_flags != 0` |
+/// | `Pread`, `ReadFixed` | `pread`, or `preadv2` when `rw_flags != 0` or at the file position ([`Iocb::read`]) |
 /// | `Pwrite`, `WriteFixed` | `pwrite`, or `pwritev2` when `rw_flags != 0` |
 /// | `Preadv`, `Pwritev` | `preadv2`, `pwritev2` |
 /// | `Fsync`, `Fdsync` | `fsync`, `fdatasync` |
@@ -226,7 +226,8 @@ unsafe fn transfer_one(
     flags: i32,
 ) -> i32 {
     let buf = addr as *mut libc::c_void;
-    if flags == 0 {
+    // Offset -1 (`Iocb::read`) is the file position for the v2 calls, `EINVAL` for `pread`.
+    if flags == 0 && off >= 0 {
         let res = retry(|| match dir {
             // SAFETY: forwarded from the caller.
             Dir::Read => unsafe { libc::pread(fd, buf, len, off) },

@@ -13,6 +13,11 @@ pub const MAX_RW_COUNT: u64 = (i32::MAX as u64) & !0xfff;
 /// The most iovecs one vectored request may carry (`IOV_MAX`, `UIO_MAXIOV`).
 pub const IOV_MAX: u64 = 1024;
 
+/// `Iocb::flags` of a read that reads at the file position and moves it on (`read(2)`), as
+/// [`Iocb::read`] makes it, its offset -1 (which alone is refused: an offset past `i64::MAX`
+/// must not turn into "the file position" by accident).
+pub const AT_FILE_POSITION: u32 = 1;
+
 /// [`Iocb::openat_direct`] into any free slot of the allocation range
 /// (`IORING_FILE_INDEX_ALLOC`).
 pub const FILE_INDEX_ALLOC: u32 = u32::MAX;
@@ -42,7 +47,7 @@ pub struct Iocb {
     pub addr: u64,
     /// Byte count, iovec count, or (Fallocate) the length of the range.
     pub len: u64,
-    /// File offset; must not be negative.
+    /// File offset; must not be negative (but for [`Iocb::read`]'s -1).
     pub offset: i64,
     /// `RWF_*` flags for reads and writes (`preadv2(2)`).
     pub rw_flags: i32,
@@ -93,6 +98,21 @@ impl Iocb {
     #[inline]
     pub fn pread(fd: Target, buf: *mut u8, len: usize, offset: u64) -> Iocb {
         Iocb::rw(Opcode::Pread, fd, buf as u64, len as u64, offset)
+    }
+
+    /// Read up to `len` bytes into `buf` at the file position, moving it on by what was read
+    /// (`read(2)`; io_uring's offset -1). On a pipe or socket, as [`pread`](Iocb::pread).
+    pub fn read(fd: Target, buf: *mut u8, len: usize) -> Iocb {
+        let mut iocb = Iocb::rw(Opcode::Pread, fd, buf as u64, len as u64, 0);
+        iocb.offset = -1;
+        iocb.flags = AT_FILE_POSITION;
+        iocb
+    }
+
+    /// Whether it is a read at the file position ([`Iocb::read`]).
+    #[inline]
+    pub fn at_file_position(&self) -> bool {
+        self.offset == -1 && self.flags == AT_FILE_POSITION
     }
 
     /// Write up to `len` bytes at `offset` from `buf`.
@@ -506,7 +526,7 @@ impl Iocb {
     ///
     /// # Errors
     /// `EINVAL` (`ErrorKind::InvalidInput`) for a negative offset (io_uring would read -1 as
-    /// "the current file position"), a length over [`MAX_RW_COUNT`], more than [`IOV_MAX`]
+    /// "the current file position"; only [`Iocb::read`] asks for that), a length over [`MAX_RW_COUNT`], more than [`IOV_MAX`]
     /// iovecs, a sync with a buffer, a null buffer or path where one is needed, or flags an
     /// opcode does not take.
     #[inline(always)]
@@ -514,7 +534,13 @@ impl Iocb {
         let einval = || Err(io::Error::from_raw_os_error(libc::EINVAL));
         let no_buffer = self.addr == 0 && self.len == 0 && self.addr2 == 0;
         match self.opcode {
-            Opcode::Pread | Opcode::Pwrite | Opcode::ReadFixed | Opcode::WriteFixed => {
+            Opcode::Pread | Opcode::ReadFixed => {
+                let offset_ok = self.offset >= 0 || self.at_file_position();
+                if !offset_ok || self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0) {
+                    return einval();
+                }
+            }
+            Opcode::Pwrite | Opcode::WriteFixed => {
                 if self.offset < 0 || self.len > MAX_RW_COUNT || (self.addr == 0 && self.len > 0) {
                     return einval();
                 }

@@ -63,7 +63,7 @@ pub use blocking::execute;
 pub use context::{Context, Event};
 pub use error::{cqe_result, is_unavailable, unavailable_reason, Unavailable};
 pub use fork::{fork_generation, forked_error, is_forked_since};
-pub use iocb::{Iocb, Target, FILE_INDEX_ALLOC, IOV_MAX, MAX_RW_COUNT};
+pub use iocb::{Iocb, Target, AT_FILE_POSITION, FILE_INDEX_ALLOC, IOV_MAX, MAX_RW_COUNT};
 pub use memlock::memlock_limit;
 pub use opcode::{OpSet, Opcode};
 pub use ring::{

@@ -5,7 +5,7 @@ mod common;
 
 use std::any::Any;
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use common::{Scratch, NEVER_OPEN};
@@ -102,6 +102,19 @@ fn reads_and_writes_agree() {
         let mut buf = vec![0u8; 4];
         let iocb = Iocb::pread(Target::Fd(file.as_raw_fd()), buf.as_mut_ptr(), 4, 99);
         Case::new(iocb).keep(buf).keep(file)
+    });
+    same_as_the_ring("read at the file position", 4, |dir| {
+        let mut file = dir.file("f", b"0123456789");
+        file.seek(SeekFrom::Start(6)).unwrap();
+        let mut buf = vec![0u8; 16];
+        let iocb = Iocb::read(Target::Fd(file.as_raw_fd()), buf.as_mut_ptr(), 16);
+        Case::new(iocb).keep(buf).keep(file)
+    });
+    same_as_the_ring("read of a pipe at the file position", 5, |_| {
+        let (r, w) = pipe_with(b"piped");
+        let mut buf = vec![0u8; 16];
+        let iocb = Iocb::read(Target::Fd(r.as_raw_fd()), buf.as_mut_ptr(), 16);
+        Case::new(iocb).keep(buf).keep(r).keep(w)
     });
     same_as_the_ring("pread of a never-open fd", fails(libc::EBADF), |_| {
         let mut buf = vec![0u8; 4];
@@ -375,4 +388,23 @@ fn invalid_iocbs_are_einval_as_to_sqe_says() {
         let res = unsafe { execute(&iocb) };
         assert_eq!(Some(-res), err.raw_os_error(), "{iocb:?}");
     }
+}
+
+#[test]
+fn a_read_at_the_file_position_moves_it_on() {
+    let dir = Scratch::new("read-position");
+    let file = dir.file("f", b"0123456789");
+    let mut buf = vec![0u8; 4];
+    for want in [&b"0123"[..], b"4567", b"89", b""] {
+        let iocb = Iocb::read(Target::Fd(file.as_raw_fd()), buf.as_mut_ptr(), 4);
+        // SAFETY: `buf` and `file` outlive the call.
+        let n = unsafe { execute(&iocb) };
+        assert_eq!(&buf[..n as usize], want);
+    }
+    // An offset of -1 any other way is refused, not read as "the file position".
+    let iocb = Iocb::pread(Target::Fd(file.as_raw_fd()), buf.as_mut_ptr(), 4, u64::MAX);
+    assert!(iocb.validate().is_err());
+    assert!(Iocb::read(Target::Fd(0), buf.as_mut_ptr(), 4)
+        .validate()
+        .is_ok());
 }

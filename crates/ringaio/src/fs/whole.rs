@@ -1,6 +1,5 @@
 //! Whole-file helpers: `read`, `write`, `copy`.
 
-use std::ffi::{CStr, CString};
 use std::io;
 use std::path::Path;
 use std::rc::Rc;
@@ -8,27 +7,36 @@ use std::rc::Rc;
 use ringaio_core::{Opcode, MAX_RW_COUNT};
 use ringaio_reactor::Reactor;
 
-use crate::buf::{BufResult, IoBuf, IoBufMut};
+use crate::buf::{BufResult, IoBuf};
 use crate::context;
 use crate::fd::SharedFd;
-use crate::fs::{cstring, File, OpenOptions};
+use crate::fs::{cstring, File};
 use crate::link::{link3, Step};
-use crate::ops::{CloseSlot, OpenSlot, Read, ReservedSlot, Write};
+use crate::op::Op;
+use crate::ops::{CloseOpened, OpenSlot, OpenedSlot, Read, ReservedSlot, Write};
 use crate::unblock::unblock;
 
-/// How much more room a plain read of [`read`] makes when the buffer is full.
+/// How much more room a read makes when the buffer is full and the file's size says nothing.
 const READ_CHUNK: usize = 64 * 1024;
 
-/// The whole contents of the file at `path`.
+/// The room of `read`'s first read, before it knows the file's size: 16 KiB, so that the
+/// common small file (source files, configuration, most files under `/usr/include`) is read
+/// whole by one read, and its end seen by the next.
+const FIRST_READ: usize = 16 * 1024;
+
+/// The whole contents of the file at `path`, read until a read returns 0, as
+/// `std::fs::read` (a file that grows while read, a FIFO, a `/proc` file).
 ///
-/// For a regular file on the ring it is one batch of linked requests on a direct
-/// descriptor (no fd in the process, no `io_uring_register` call): open into a lent slot of
-/// the registered-file table → read the whole file → close (run whatever the read's
-/// result). Its type and size come first from one `statx(2)` on the calling thread, as in
-/// `std::fs::read` (`IORING_OP_STATX` always goes through a kernel worker thread, which
-/// costs more than the call). Anything else (a FIFO, a `/proc` file, which says its size is
-/// 0; a file that grew past its size meanwhile; the fallback backend; no free slot) is read
-/// on a plain fd until a read returns 0.
+/// Each step is a request of its own, on the ring or the fallback's pool, with nothing on
+/// the calling thread for a file of up to 16 KiB: open (a plain fd, which never registers),
+/// read up to 16 KiB at the file position, read again (0 at the end), close (its error
+/// ignored, as std does). A larger file has its size asked once (`statx(2)` of the open fd, as
+/// std's) to size the rest. A buffer more than half empty is shrunk in place. (One linked
+/// chain on a direct descriptor costs more CPU per file than these separate requests on a
+/// plain fd, which batch with other tasks' requests: docs/benchmarks.md.)
+///
+/// The open of a FIFO with no writer blocks (as std's does) in a kernel worker thread (a
+/// blocking-pool thread on the fallback); dropping the future cancels it.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -42,23 +50,65 @@ const READ_CHUNK: usize = 64 * 1024;
 /// ```
 ///
 /// # Errors
-/// As `statx(2)`, [`File::open`] and [`File::read_at`]; `OutOfMemory` when the file is
+/// As [`File::open`] and its reads (`IsADirectory` for a directory, which opens but does
+/// not read); `InvalidInput` for a path with a NUL byte; `OutOfMemory` when the file is
 /// larger than memory can hold.
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    let path = path.as_ref();
-    if let Some(slot) = lend_slot(&[Opcode::Openat, Opcode::Pread, Opcode::Close]) {
-        let cpath = cstring(path)?;
-        let size = match regular_size(&cpath)? {
-            Some(size) if size > 0 && size < MAX_RW_COUNT => Some(size as usize),
-            _ => None,
-        };
-        if let Some(size) = size {
-            if let Some(contents) = read_linked(cpath, size, slot).await? {
-                return Ok(contents);
+    let file = File::open(path).await?;
+    let fd = file.shared_fd();
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(FIRST_READ).map_err(out_of_memory)?;
+    let mut sized = false;
+    loop {
+        if buf.len() == buf.capacity() {
+            // The file's size, asked once, sizes the rest (as std's); that of a FIFO or a
+            // `/proc` file says nothing, and one that grows meanwhile takes more rounds.
+            let rest = match std::mem::replace(&mut sized, true) {
+                false => size_of(fd.raw()).saturating_sub(buf.len()),
+                true => 0,
+            };
+            match rest {
+                0 => buf.try_reserve(READ_CHUNK),
+                rest => buf.try_reserve_exact(rest),
             }
+            .map_err(out_of_memory)?;
+        }
+        let at = buf.len();
+        let (res, back) = Op::new(Read::at_position(fd, buf, at)).await;
+        buf = back;
+        match res {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    read_plain(path).await
+    // As std, which ignores it: a close error says nothing about the bytes read.
+    let _ = file.close().await;
+    if buf.capacity() / 2 > buf.len() {
+        // Shrunk in place (a `realloc` to less): a small file keeps no 16 KiB buffer.
+        buf.shrink_to_fit();
+    }
+    Ok(buf)
+}
+
+fn out_of_memory(e: std::collections::TryReserveError) -> io::Error {
+    io::Error::new(io::ErrorKind::OutOfMemory, e)
+}
+
+/// The size of the regular file `fd` (a hint for the buffer, as std's); 0 for anything else.
+fn size_of(fd: std::os::fd::RawFd) -> usize {
+    // SAFETY: an all-zero statx is a valid value of the plain C struct.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    let mask = libc::STATX_TYPE | libc::STATX_SIZE;
+    // SAFETY: an empty C string path and a live statx, both only for the call.
+    let ret = unsafe { libc::statx(fd, c"".as_ptr(), libc::AT_EMPTY_PATH, mask, &mut st) };
+    let regular = ret == 0 && u32::from(st.stx_mode) & libc::S_IFMT == libc::S_IFREG;
+    if regular {
+        usize::try_from(st.stx_size).unwrap_or(usize::MAX)
+    } else {
+        0
+    }
 }
 
 /// A slot of the ring's file table for one chain of `ops`, where the ring runs them.
@@ -70,74 +120,15 @@ fn lend_slot(ops: &[Opcode]) -> Option<(ReservedSlot, Rc<Reactor>)> {
     Some((ReservedSlot::take(&reactor)?, reactor))
 }
 
-/// The size of the regular file at `path` (following symlinks); `None` for anything else.
-/// `NotFound` and the like as `statx(2)` says.
-fn regular_size(path: &CStr) -> io::Result<Option<u64>> {
-    // SAFETY: an all-zero statx is a valid value of the plain C struct.
-    let mut st: libc::statx = unsafe { std::mem::zeroed() };
-    let mask = libc::STATX_TYPE | libc::STATX_SIZE;
-    // SAFETY: `path` is a C string and `st` a live statx, both only for the call.
-    let ret = unsafe { libc::statx(libc::AT_FDCWD, path.as_ptr(), 0, mask, &mut st) };
-    if ret != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let regular = u32::from(st.stx_mode) & libc::S_IFMT == libc::S_IFREG;
-    Ok(regular.then_some(st.stx_size))
-}
-
-/// `read` of a regular file of `size` bytes as one chain; `None` when it held more.
-async fn read_linked(
-    path: CString,
-    size: usize,
-    (slot, reactor): (ReservedSlot, Rc<Reactor>),
-) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = Vec::new();
-    // One byte more than the size, so that growth shows.
-    buf.try_reserve_exact(size + 1)
-        .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
-    let fd = SharedFd::lent_slot(slot.index(), &reactor);
-    let open = Step::<io::Result<()>>::new(OpenSlot::new(path, libc::O_RDONLY, 0, &slot));
-    let read = Step::<BufResult<usize, Vec<u8>>>::new(Read::new(&fd, buf, 0, 0));
-    let close = Step::<io::Result<()>>::new(CloseSlot::new(slot));
-    let (opened, (n, buf), _closed) = link3(open, read.always(), close).await;
-    opened?;
-    // A close error after a read says nothing about the bytes read (`std` ignores it).
-    // A regular file's short read ends at its end; a full one may not have.
-    if n? > size {
-        return Ok(None);
-    }
-    Ok(Some(buf))
-}
-
-/// `read` on a plain fd: reads until one returns 0.
-async fn read_plain(path: &Path) -> io::Result<Vec<u8>> {
-    let file = File::open(path).await?;
-    let mut buf = Vec::new();
-    loop {
-        if buf.len() == buf.capacity() {
-            buf.try_reserve(READ_CHUNK)
-                .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
-        }
-        let at = buf.len();
-        let (res, slice) = file.read_at(buf.slice_mut(at..), at as u64).await;
-        buf = slice.into_inner();
-        match res {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    file.close().await?;
-    Ok(buf)
-}
-
 /// Creates (or truncates) the file at `path` and writes `contents` to it.
 ///
-/// For a new or regular file on the ring it is one batch of linked requests on a direct
-/// descriptor: open into a lent slot → write → close (run whatever the write's result), each
-/// result reported; a short write is finished on a plain fd. (A `statx(2)` on the calling
-/// thread first tells a regular file from a FIFO, whose open could block.)
+/// On the ring it is one batch of linked requests on a direct descriptor (nothing on the
+/// calling thread): open into a lent slot → write → close, each result reported. A write that
+/// comes up short (to a FIFO whose reader is slow) is carried on in the same slot, then
+/// closed. On the fallback backend, or with no free slot, it writes on a plain fd.
+///
+/// The open of a FIFO with no reader blocks (as std's does) in a kernel worker thread;
+/// dropping the future cancels it.
 ///
 /// ```
 /// # fn main() -> std::io::Result<()> {
@@ -156,17 +147,11 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
     let path = path.as_ref();
     // The bytes are copied into a buffer the kernel may own while the write is in flight.
     let contents = contents.as_ref().to_vec();
+    // One write request moves at most `MAX_RW_COUNT` bytes, and the chain's close would run
+    // after it: a larger file goes the plain way.
     if contents.len() as u64 <= MAX_RW_COUNT {
         if let Some(slot) = lend_slot(&[Opcode::Openat, Opcode::Pwrite, Opcode::Close]) {
-            // A new file, or a regular one: not a FIFO, whose open and write may block.
-            let plain = match regular_size(&cstring(path)?) {
-                Ok(Some(_)) => false,
-                Err(e) => e.kind() != io::ErrorKind::NotFound,
-                Ok(None) => true,
-            };
-            if !plain {
-                return write_linked(path, contents, slot).await;
-            }
+            return write_linked(path, contents, slot).await;
         }
     }
     let file = File::create(path).await?;
@@ -175,7 +160,8 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
     file.close().await
 }
 
-/// `write` as one chain, a short write finished on a plain fd.
+/// `write` as one chain; a write that failed or came up short leaves the slot open, to
+/// finish the write in (or just close).
 async fn write_linked(
     path: &Path,
     contents: Vec<u8>,
@@ -185,18 +171,27 @@ async fn write_linked(
     let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;
     let open = Step::<io::Result<()>>::new(OpenSlot::new(cstring(path)?, flags, 0o666, &slot));
     let write = Step::<BufResult<usize, Vec<u8>>>::new(Write::new(&fd, contents, 0, 0));
-    let close = Step::<io::Result<()>>::new(CloseSlot::new(slot));
-    let (opened, (n, contents), closed) = link3(open, write.always(), close).await;
-    opened?;
-    let n = n?;
-    closed?;
-    if n < contents.len() {
-        let file = OpenOptions::new().write(true).open(path).await?;
-        let (res, _) = file.write_all_at(contents.slice(n..), n as u64).await;
-        res?;
-        file.close().await?;
+    let close = Step::<(io::Result<()>, Option<OpenedSlot>)>::new(CloseOpened::new(slot));
+    let (opened, (written, contents), (closed, open_still)) = link3(open, write, close).await;
+    let Some(open_still) = open_still else {
+        // The close ran: so did the open and the whole write.
+        return closed;
+    };
+    if let Err(e) = opened {
+        open_still.give_back_empty();
+        return Err(e);
     }
-    Ok(())
+    // Dropping `open_still` on an error closes the slot.
+    let done = written?;
+    if done < contents.len() {
+        let file = File::from_shared(fd);
+        let (res, _) = file.write_all_at(contents.slice(done..), done as u64).await;
+        res?;
+    }
+    match open_still.into_close() {
+        Some(close) => Op::new(close).await,
+        None => Ok(()),
+    }
 }
 
 /// Copies the contents and permission bits of the file `from` to `to` (created or

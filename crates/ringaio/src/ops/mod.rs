@@ -53,7 +53,7 @@ pub(crate) use send::Send;
 pub(crate) use send_zc::SendZc;
 pub(crate) use sendmsg::SendMsg;
 pub(crate) use shutdown::Shutdown;
-pub(crate) use slot::{CloseSlot, OpenSlot, ReservedSlot};
+pub(crate) use slot::{CloseOpened, OpenSlot, OpenedSlot, ReservedSlot};
 pub(crate) use socket::Socket;
 pub(crate) use splice::Splice;
 pub(crate) use statx::Statx;

@@ -1,4 +1,4 @@
-//! `pread` into an owned buffer.
+//! `pread` into an owned buffer, or `read` at the file position.
 
 use std::io;
 
@@ -9,11 +9,14 @@ use crate::buf::{no_room, on_registered_slot, IoBufMut};
 use crate::fd::SharedFd;
 use crate::op::Operation;
 
-pub(crate) struct Read<B> {
+/// `AT_POSITION`: reads at the file position (`Read::at_position`), a type of its own so that
+/// the plain `pread`'s request is made without a branch.
+pub(crate) struct Read<B, const AT_POSITION: bool = false> {
     fd: SharedFd,
     buf: B,
     /// Where in the buffer the bytes go.
     at: usize,
+    /// The file offset (unused at the file position).
     pos: u64,
 }
 
@@ -30,7 +33,20 @@ impl<B: IoBufMut> Read<B> {
     }
 }
 
-impl<B: IoBufMut> Read<B> {
+impl<B: IoBufMut> Read<B, true> {
+    /// Reads at the file position into `buf[at..bytes_total]`, moving the position on
+    /// (`read(2)`): for a file whose position only these requests use (`fs::read`'s).
+    pub(crate) fn at_position(fd: &SharedFd, buf: B, at: usize) -> Read<B, true> {
+        Read {
+            fd: fd.clone(),
+            buf,
+            at,
+            pos: 0,
+        }
+    }
+}
+
+impl<B: IoBufMut, const AT_POSITION: bool> Read<B, AT_POSITION> {
     /// Where in the buffer the bytes go, within its room (a buffer may report less room than
     /// when the read was made).
     #[inline]
@@ -40,7 +56,7 @@ impl<B: IoBufMut> Read<B> {
 }
 
 // SAFETY: the iocb points into `buf`, whose memory is stable (`IoBufMut`) and owned by self.
-unsafe impl<B: IoBufMut> Operation for Read<B> {
+unsafe impl<B: IoBufMut, const AT_POSITION: bool> Operation for Read<B, AT_POSITION> {
     type Output = (io::Result<usize>, B);
 
     #[inline]
@@ -48,7 +64,12 @@ unsafe impl<B: IoBufMut> Operation for Read<B> {
         let at = self.start();
         let len = (self.buf.bytes_total() - at).min(MAX_RW_COUNT as usize);
         let ptr = self.buf.stable_mut_ptr().wrapping_add(at);
-        Iocb::pread(self.fd.target_for(Opcode::Pread), ptr, len, self.pos)
+        let target = self.fd.target_for(Opcode::Pread);
+        if AT_POSITION {
+            Iocb::read(target, ptr, len)
+        } else {
+            Iocb::pread(target, ptr, len, self.pos)
+        }
     }
 
     #[inline]
