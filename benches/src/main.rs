@@ -76,9 +76,15 @@ struct Args {
     /// Where `--rw openread` / `openwrite` keep their files (reads: made once, kept).
     #[arg(long, default_value = "/tmp/ringaio-bench-files")]
     dir: PathBuf,
+    /// Spread the files of `--rw openread` / `openwrite` in order over this many
+    /// subdirectories of their directory (with `--threads N` and `--dirs N`, each thread
+    /// has a directory of its own).
+    #[arg(long, default_value_t = 1)]
+    dirs: usize,
     /// Threads per engine, repeatable or comma-separated (`--threads 1,2` runs each engine
     /// on one thread and on two, interleaved): N threads each run the engine on a ring of
-    /// their own with 1/N of the queue depth and of the file (see `threads.rs`).
+    /// their own with 1/N of the queue depth and of the file, or of the small files (see
+    /// `threads.rs`).
     #[arg(long, value_delimiter = ',', default_value = "1")]
     threads: Vec<usize>,
     /// Print JSON instead of a table.
@@ -113,7 +119,8 @@ fn run(mut args: Args) -> Result<(), String> {
     );
     if w.rw.is_files() {
         let write = w.rw == Rw::OpenWrite;
-        let set = files::FileSet::prepare(&args.dir, args.files, write, args.warmup > 0.0)
+        let warm = args.warmup > 0.0;
+        let set = files::FileSet::prepare(&args.dir, args.files, args.dirs, write, warm)
             .map_err(|e| format!("preparing {}: {e}", args.dir.display()))?;
         w.files = Some(std::sync::Arc::new(set));
     }
@@ -219,6 +226,9 @@ fn validate(args: &mut Args) -> Result<(), String> {
     if args.rw.is_files() && (args.files == 0 || args.files > MAX_FILES) {
         return Err(format!("--files must be between 1 and {MAX_FILES}"));
     }
+    if args.dirs == 0 || args.dirs > args.files {
+        return Err("--dirs must be between 1 and --files".into());
+    }
     if args.rw.uses_file() && args.size < args.bs {
         return Err("--size must be at least --bs".into());
     }
@@ -233,13 +243,16 @@ fn validate(args: &mut Args) -> Result<(), String> {
             iodepth(args)
         ));
     }
-    if (args.rw == Rw::Echo || args.rw.is_files()) && args.threads != [1] {
-        // The many-files set is not split between threads yet (`threads::share`).
-        return Err(
-            "--threads applies to randread/randwrite/read/write and nop, not echo, openread \
-             or openwrite"
-                .into(),
-        );
+    if args.rw.is_files() {
+        if let Some(&n) = args.threads.iter().find(|&&n| n > args.files) {
+            return Err(format!(
+                "--threads {n}: each thread needs at least one of the --files {}",
+                args.files
+            ));
+        }
+    }
+    if args.rw == Rw::Echo && args.threads != [1] {
+        return Err("--threads does not apply to --rw echo".into());
     }
     if args.rounds == 0 {
         return Err("--rounds must be at least 1".into());
@@ -318,6 +331,11 @@ mod tests {
         assert!(parse(&["--rounds", "0"]).is_err());
         assert!(parse(&["--rw", "openread", "--files", "0"]).is_err());
         assert!(parse(&["--rw", "openread", "--files", "100000"]).is_err());
+        assert!(parse(&["--rw", "openread", "--threads", "1,2"]).is_ok());
+        assert!(parse(&["--rw", "openwrite", "--files", "2", "--threads", "3"]).is_err());
+        assert!(parse(&["--rw", "openread", "--files", "2", "--dirs", "3"]).is_err());
+        assert!(parse(&["--rw", "openread", "--dirs", "0"]).is_err());
+        assert!(parse(&["--rw", "echo", "--threads", "2"]).is_err());
     }
 
     #[test]

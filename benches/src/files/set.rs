@@ -22,7 +22,8 @@ const _: () = assert!(MAX_SIZE < READ_BUF);
 const SIZE_SEED: u64 = 16;
 
 /// `count` files of sizes from 100 B to 16 KiB, log-uniform (as many 100-200 B files as
-/// 8-16 KiB ones; mean about 3.2 KiB), from a fixed seed.
+/// 8-16 KiB ones; mean about 3.2 KiB), from a fixed seed; in one directory, or spread in
+/// order over `dirs` subdirectories of it (`--dirs`).
 #[derive(Debug)]
 pub(crate) struct FileSet {
     /// Where the files are (`openread`: made once and kept; `openwrite`: emptied before
@@ -41,15 +42,22 @@ pub(crate) struct FileSet {
 }
 
 impl FileSet {
-    /// The set of `count` files under `root`: for reads, creates them unless a complete
-    /// set is there already, and (with `warm`) reads them once so the page cache is warm;
-    /// for writes, only the directory.
+    /// The set of `count` files under `root`, spread over `dirs` subdirectories (1: none):
+    /// for reads, creates them unless a complete set is there already, and (with `warm`)
+    /// reads them once so the page cache is warm; for writes, only the directories.
     pub(crate) fn prepare(
         root: &Path,
         count: usize,
+        dirs: usize,
         write: bool,
         warm: bool,
     ) -> io::Result<FileSet> {
+        if dirs == 0 || dirs > count {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "--dirs must be between 1 and --files",
+            ));
+        }
         let mut rng = WyRand::new(SIZE_SEED);
         let ratio = MAX_SIZE as f64 / MIN_SIZE as f64;
         let sizes: Vec<usize> = (0..count)
@@ -58,13 +66,25 @@ impl FileSet {
                 ((MIN_SIZE as f64 * ratio.powf(u)) as usize).clamp(MIN_SIZE, MAX_SIZE)
             })
             .collect();
-        let dir = root.join(if write {
+        let name = if write {
             "write".to_owned()
         } else {
             format!("read-{count}")
-        });
-        std::fs::create_dir_all(&dir)?;
-        let paths: Vec<PathBuf> = (0..count).map(|i| dir.join(format!("{i:05}"))).collect();
+        };
+        let dir = match dirs {
+            1 => root.join(name),
+            _ => root.join(format!("{name}-in-{dirs}")),
+        };
+        let subdirs: Vec<PathBuf> = match dirs {
+            1 => vec![dir.clone()],
+            _ => (0..dirs).map(|k| dir.join(k.to_string())).collect(),
+        };
+        for sub in &subdirs {
+            std::fs::create_dir_all(sub)?;
+        }
+        let paths: Vec<PathBuf> = (0..count)
+            .map(|i| subdirs[owner(i, count, dirs)].join(format!("{i:05}")))
+            .collect();
         let c_paths = paths
             .iter()
             .map(|p| CString::new(p.as_os_str().as_bytes()))
@@ -86,6 +106,23 @@ impl FileSet {
             set.make_read_files(warm)?;
         }
         Ok(set)
+    }
+
+    /// Part `i` of `n` (`n` at most the number of files): the files whose index `j` has
+    /// `owner(j) == i`, a run of consecutive files disjoint from the other parts' (with
+    /// `--dirs n`, exactly subdirectory `i`), so that `n` threads each doing their part
+    /// together do the whole set, and no two open, create or remove the same file.
+    pub(crate) fn part(&self, i: usize, n: usize) -> FileSet {
+        let len = self.len();
+        let range = first(i, len, n)..first(i + 1, len, n);
+        FileSet {
+            dir: self.dir.clone(),
+            paths: self.paths[range.clone()].to_vec(),
+            c_paths: self.c_paths[range.clone()].to_vec(),
+            sizes: self.sizes[range].to_vec(),
+            data: self.data.clone(),
+            write: self.write,
+        }
     }
 
     /// Number of files.
@@ -173,6 +210,18 @@ impl FileSet {
     }
 }
 
+/// Which of `parts` runs of consecutive files file `j` of `len` belongs to (its
+/// subdirectory, its thread): `floor(j * parts / len)`.
+fn owner(j: usize, len: usize, parts: usize) -> usize {
+    j * parts / len
+}
+
+/// The first file of run `i` of `parts` (`len` for `i == parts`): the smallest `j` with
+/// `owner(j) >= i`, so runs and subdirectories agree.
+fn first(i: usize, len: usize, parts: usize) -> usize {
+    (i * len).div_ceil(parts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,8 +229,8 @@ mod tests {
     #[test]
     fn sizes_are_fixed_and_in_range() {
         let dir = std::env::temp_dir().join(format!("ringaio-bench-set-{}", std::process::id()));
-        let a = FileSet::prepare(&dir, 2000, true, true).unwrap();
-        let b = FileSet::prepare(&dir, 2000, true, true).unwrap();
+        let a = FileSet::prepare(&dir, 2000, 1, true, true).unwrap();
+        let b = FileSet::prepare(&dir, 2000, 1, true, true).unwrap();
         assert_eq!(a.sizes, b.sizes);
         assert!(a.sizes.iter().all(|&s| (MIN_SIZE..=MAX_SIZE).contains(&s)));
         let small = a.sizes.iter().filter(|&&s| s < 200).count();
@@ -197,7 +246,7 @@ mod tests {
     #[test]
     fn read_set_is_made_and_checked() {
         let dir = std::env::temp_dir().join(format!("ringaio-bench-rset-{}", std::process::id()));
-        let set = FileSet::prepare(&dir, 20, false, true).unwrap();
+        let set = FileSet::prepare(&dir, 20, 1, false, true).unwrap();
         for i in 0..set.len() {
             assert_eq!(std::fs::read(&set.paths[i]).unwrap(), set.contents(i));
         }
@@ -207,6 +256,55 @@ mod tests {
         set.check("t", &r).unwrap();
         r.bytes -= 1;
         assert!(set.check("t", &r).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn parts_are_disjoint_runs_that_cover_the_set() {
+        let dir = std::env::temp_dir().join(format!("ringaio-bench-part-{}", std::process::id()));
+        let set = FileSet::prepare(&dir, 1001, 1, true, false).unwrap();
+        for n in [1, 2, 3, 7, 1001] {
+            let parts: Vec<FileSet> = (0..n).map(|i| set.part(i, n)).collect();
+            let paths: Vec<&PathBuf> = parts.iter().flat_map(|p| &p.paths).collect();
+            assert_eq!(paths, set.paths.iter().collect::<Vec<_>>(), "{n} parts");
+            let sizes: Vec<usize> = parts.iter().flat_map(|p| p.sizes.clone()).collect();
+            assert_eq!(sizes, set.sizes);
+            let bytes: u64 = parts.iter().map(FileSet::total_bytes).sum();
+            assert_eq!(bytes, set.total_bytes());
+            assert!(parts
+                .iter()
+                .all(|p| p.len() >= 1001 / n && p.len() <= 1001 / n + 1));
+            for (p, part) in parts.iter().enumerate() {
+                for (k, c) in part.c_paths.iter().enumerate() {
+                    assert_eq!(
+                        c.as_bytes(),
+                        part.paths[k].as_os_str().as_bytes(),
+                        "part {p}"
+                    );
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn subdirectories_match_the_parts() {
+        let dir = std::env::temp_dir().join(format!("ringaio-bench-dirs-{}", std::process::id()));
+        let set = FileSet::prepare(&dir, 101, 3, false, true).unwrap();
+        for i in 0..3 {
+            let part = set.part(i, 3);
+            let sub = set.dir.join(i.to_string());
+            assert!(
+                part.paths.iter().all(|p| p.parent() == Some(&sub)),
+                "part {i}"
+            );
+            assert_eq!(std::fs::read_dir(&sub).unwrap().count(), part.len());
+        }
+        for (i, path) in set.paths.iter().enumerate() {
+            assert_eq!(std::fs::read(path).unwrap(), set.contents(i));
+        }
+        assert!(FileSet::prepare(&dir, 3, 4, false, false).is_err());
+        assert!(FileSet::prepare(&dir, 3, 0, true, false).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
