@@ -232,6 +232,30 @@ pub async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     panic!("gave up waiting for {what} after {WAIT_ROUNDS} sleeps");
 }
 
+/// Spawns `n` reads of `pipe` (a pipe's read end nobody writes to: reads that never finish)
+/// on the current runtime `rt`, and yields until all `n` are in its ring or queued behind the
+/// in-flight budget. Yields, not sleeps: a sleep is itself a timer.
+///
+/// # Panics
+/// When the reads have not all been submitted after 100,000 yields.
+pub async fn idle_reads(rt: &Runtime, pipe: &std::rc::Rc<File>, n: usize) {
+    for _ in 0..n {
+        let pipe = pipe.clone();
+        ringaio::spawn(async move {
+            let _ = pipe.read_at(Vec::with_capacity(16), 0).await;
+        });
+    }
+    for _ in 0..100_000 {
+        let stats = rt.stats();
+        if stats.in_flight + stats.queued >= n {
+            return;
+        }
+        yield_now().await;
+    }
+    let stats = rt.stats();
+    assert!(stats.in_flight + stats.queued >= n, "{stats:?}");
+}
+
 /// Returns `Pending` once, waking itself: the runtime runs its other tasks and reaps
 /// completions (without waiting) before polling the caller again. Unlike a sleep it needs no
 /// request, so it works even while the ring is full.

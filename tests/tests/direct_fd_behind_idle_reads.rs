@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use ringaio::fs::File;
 use ringaio::{Backend, Runtime};
-use ringaio_tests::{pipe, watchdog, yield_now, TempPath};
+use ringaio_tests::{idle_reads, pipe, watchdog, TempPath};
 
 const IDLE_READS: usize = 2_000;
 
@@ -32,19 +32,7 @@ fn install_past_idle_reads() {
             return;
         }
         // Opened first: an open would itself queue behind the reads.
-        for _ in 0..IDLE_READS {
-            let pipe_file = pipe_file.clone();
-            ringaio::spawn(async move {
-                let _ = pipe_file.read_at(Vec::with_capacity(16), 0).await;
-            });
-        }
-        for _ in 0..100_000 {
-            let stats = rt.stats();
-            if stats.in_flight + stats.queued >= IDLE_READS {
-                break;
-            }
-            yield_now().await;
-        }
+        idle_reads(&rt, &pipe_file, IDLE_READS).await;
         let stats = rt.stats();
         assert!(stats.queued > 0, "the budget is full: {stats:?}");
         let fd = file.as_fd().as_raw_fd();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ringaio::fs::File;
 use ringaio::Backend;
-use ringaio_tests::{pipe, runtime, watchdog, yield_now, BACKENDS};
+use ringaio_tests::{idle_reads, pipe, runtime, watchdog, BACKENDS};
 
 const IDLE_READS: usize = 2_000;
 const TIMERS: usize = 200;
@@ -17,23 +17,8 @@ fn timers_fire(backend: Backend) {
     let rt = runtime(backend);
     let (rd, _wr) = pipe().expect("pipe");
     let file = Rc::new(File::from_std(rd));
-    for _ in 0..IDLE_READS {
-        let file = file.clone();
-        rt.spawn(async move {
-            let _ = file.read_at(Vec::with_capacity(16), 0).await;
-        });
-    }
     rt.block_on(async {
-        // Yields, not sleeps: a sleep is itself a timer.
-        for _ in 0..100_000 {
-            let stats = rt.stats();
-            if stats.in_flight + stats.queued >= IDLE_READS {
-                break;
-            }
-            yield_now().await;
-        }
-        let stats = rt.stats();
-        assert!(stats.in_flight + stats.queued >= IDLE_READS, "{stats:?}");
+        idle_reads(&rt, &file, IDLE_READS).await;
         let timeouts = (0..TIMERS).map(|_| {
             ringaio::time::timeout(Duration::from_millis(50), futures::future::pending::<()>())
         });
