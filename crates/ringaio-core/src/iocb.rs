@@ -526,9 +526,9 @@ impl Iocb {
     ///
     /// # Errors
     /// `EINVAL` (`ErrorKind::InvalidInput`) for a negative offset (io_uring would read -1 as
-    /// "the current file position"; only [`Iocb::read`] asks for that), a length over [`MAX_RW_COUNT`], more than [`IOV_MAX`]
-    /// iovecs, a sync with a buffer, a null buffer or path where one is needed, or flags an
-    /// opcode does not take.
+    /// "the current file position"; only [`Iocb::read`] asks for that), a length over
+    /// [`MAX_RW_COUNT`], more than [`IOV_MAX`] iovecs, a sync with a buffer, a null buffer or
+    /// path where one is needed, or flags an opcode does not take.
     #[inline(always)]
     pub fn validate(&self) -> io::Result<()> {
         let einval = || Err(io::Error::from_raw_os_error(libc::EINVAL));

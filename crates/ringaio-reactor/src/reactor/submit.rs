@@ -117,7 +117,7 @@ impl Inner {
             // nor hang a direct file's `as_fd` (whose install waits on the ring).
             Route::Ring
                 if (self.in_kernel < self.budget && self.queue.is_empty())
-                    || (takes_reserve(iocb.opcode) && self.in_kernel < self.timer_limit()) =>
+                    || (takes_reserve(iocb.opcode) && self.in_kernel < self.reserve_limit()) =>
             {
                 self.submit_to_ring(iocb, task)
             }
@@ -160,7 +160,7 @@ impl Inner {
 
     /// Most requests in the ring when the new one is a timer or an fd install: the budget
     /// plus the reserve.
-    pub(super) fn timer_limit(&self) -> usize {
+    pub(super) fn reserve_limit(&self) -> usize {
         let half = self.ring.as_ref().map_or(0, |r| r.cq_entries() / 2);
         half.saturating_sub(1).max(self.budget)
     }

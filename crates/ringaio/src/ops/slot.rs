@@ -102,9 +102,10 @@ unsafe impl Operation for OpenSlot {
     }
 }
 
-/// A lent slot an open has filled (requests name it through a `SharedFd::lent_slot`). Dropping it empties the slot with a close that nobody waits for
-/// (it goes out with the next batch of requests; as `std`'s `File` drop, its result is not
-/// reported), and the slot goes back when that close has completed.
+/// A lent slot an open has filled (requests name it through a `SharedFd::lent_slot`).
+/// Dropping it empties the slot with a close that nobody waits for (it goes out with the next
+/// batch of requests; as `std`'s `File` drop, its result is not reported), and the slot goes
+/// back when that close has completed.
 #[derive(Debug)]
 pub(crate) struct OpenedSlot(Option<ReservedSlot>);
 
